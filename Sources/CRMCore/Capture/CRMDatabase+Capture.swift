@@ -1,0 +1,152 @@
+import Foundation
+import GRDB
+
+extension CRMDatabase {
+    /// Captures one activity; see ``capture(_:cursor:)-(CapturedActivity...)``.
+    @discardableResult
+    public func capture(_ activity: CapturedActivity, cursor: SourceCursor? = nil) throws -> CaptureOutcome {
+        try capture([activity], cursor: cursor)[0]
+    }
+
+    /// The one entry point for every source: matches each activity to a contact and company by the rules of
+    /// DESIGN.md and stores it with its participants; the same source key twice changes nothing.
+    ///
+    /// The whole batch and `cursor` are written in one transaction: either all of it is stored, with the cursor
+    /// that says so, or none of it.
+    @discardableResult
+    public func capture(_ activities: [CapturedActivity], cursor: SourceCursor? = nil) throws -> [CaptureOutcome] {
+        try writer.write { db in
+            let matcher = Matcher(policy: policy)
+            var outcomes: [CaptureOutcome] = []
+            outcomes.reserveCapacity(activities.count)
+            for activity in activities {
+                outcomes.append(try captureOne(db, activity, matcher: matcher))
+            }
+            if var cursor {
+                cursor.updatedAt = now()
+                try cursor.save(db)
+            }
+            return outcomes
+        }
+    }
+
+    private func captureOne(_ db: Database, _ captured: CapturedActivity, matcher: Matcher) throws -> CaptureOutcome {
+        guard !captured.sourceKey.isEmpty else { throw CRMError.invalidInput("a captured activity needs a source key") }
+        let participants = try matcher.normalize(db, captured.participants)
+        let agentId = try resolveAgent(db, captured.agent, matcher: matcher) ?? participants.colleagues.first
+
+        let existing = try db.cachedStatement(sql: "SELECT id FROM activity WHERE sourceKey = ?")
+        if let id = try Int64.fetchOne(existing, arguments: [captured.sourceKey]) {
+            if let agentId {
+                try db.cachedStatement(sql: "INSERT OR IGNORE INTO activityAgent (activityId, userId) VALUES (?, ?)")
+                    .execute(arguments: [id, agentId])
+            }
+            return .duplicate(activityId: id)
+        }
+
+        if participants.isEmpty {
+            if participants.blocked > 0 { return .ignored(reason: "every outside participant is blocklisted") }
+            if captured.kind == .email { return .ignored(reason: "internal-only mail") }
+        }
+        let resolution = participants.isEmpty
+            ? Resolution(status: .internal)
+            : try matcher.resolve(db, participants, agentId: agentId)
+
+        var details = captured.details
+        if !participants.unreadable.isEmpty { details["unreadableParticipants"] = participants.unreadable.joined(separator: ", ") }
+        var activity = Activity(
+            sourceKey: captured.sourceKey, kind: captured.kind, occurredAt: captured.occurredAt, agentId: agentId,
+            direction: captured.direction, status: resolution.status, companyId: resolution.companyId,
+            contactId: resolution.contactId, subject: captured.subject, details: Self.encodeDetails(details), capturedAt: now()
+        )
+        try activity.insert(db)
+        let id = activity.id!
+        if let agentId {
+            try db.cachedStatement(sql: "INSERT OR IGNORE INTO activityAgent (activityId, userId) VALUES (?, ?)").execute(arguments: [id, agentId])
+        }
+        let insertParticipant = try db.cachedStatement(sql: "INSERT OR IGNORE INTO activityParticipant (activityId, kind, value, domain) VALUES (?, ?, ?, ?)")
+        for phone in participants.phones { try insertParticipant.execute(arguments: [id, "phone", phone, nil]) }
+        for email in participants.emails { try insertParticipant.execute(arguments: [id, "email", email, EmailAddress.domain(of: email)]) }
+        return try file(db, activityId: id, occurredAt: captured.occurredAt, resolution)
+    }
+
+    /// Writes what matching decided (company, review candidates) and returns the outcome.
+    private func file(_ db: Database, activityId id: Int64, occurredAt: Date, _ resolution: Resolution) throws -> CaptureOutcome {
+        switch resolution.status {
+        case .matched:
+            try db.cachedStatement(sql: """
+                UPDATE company SET lastActivityAt = ?1 WHERE id = ?2 AND (lastActivityAt IS NULL OR lastActivityAt < ?1)
+                """).execute(arguments: [occurredAt, resolution.companyId])
+            return .matched(activityId: id, companyId: resolution.companyId!, contactId: resolution.contactId)
+        case .review:
+            for candidate in resolution.candidates {
+                try ReviewCandidate(activityId: id, companyId: candidate.companyId, contactId: candidate.contactId, reason: candidate.reason)
+                    .insert(db, onConflict: .ignore)
+            }
+            return .review(activityId: id, candidates: resolution.candidates.map(\.companyId))
+        case .unmatched: return .unmatched(activityId: id)
+        case .internal: return .internal(activityId: id)
+        }
+    }
+
+    private func resolveAgent(_ db: Database, _ agent: CapturedActivity.Agent?, matcher: Matcher) throws -> Int64? {
+        switch agent {
+        case nil: return nil
+        case .userId(let id): return try User.exists(db, key: id) ? id : nil
+        case .extension(let ext): return try matcher.colleague(db, kind: .extension, value: ext)
+        case .email(let raw): return try EmailAddress.normalize(raw).flatMap { try matcher.colleague(db, kind: .email, value: $0) }
+        case .phone(let raw): return try policy.phones.normalize(raw).flatMap { try matcher.colleague(db, kind: .phone, value: $0) }
+        }
+    }
+
+    static func encodeDetails(_ details: [String: String]) -> String {
+        guard !details.isEmpty else { return "{}" }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return (try? encoder.encode(details)).flatMap { String(data: $0, encoding: .utf8) } ?? "{}"
+    }
+
+    // MARK: Retroactive linking
+
+    /// Re-runs matching for unmatched activities in which one of `values` (E.164 phones, emails) took part.
+    func relinkUnmatched(_ db: Database, values: [String]) throws {
+        guard !values.isEmpty else { return }
+        let ids = try Int64.fetchAll(db, sql: """
+            SELECT DISTINCT activity.id FROM activityParticipant JOIN activity ON activity.id = activityParticipant.activityId
+            WHERE activityParticipant.value IN (\(values.map { _ in "?" }.joined(separator: ","))) AND activity.status = 'unmatched'
+            """, arguments: StatementArguments(values))
+        try relink(db, activityIds: ids)
+    }
+
+    /// Re-runs matching for unmatched activities with an address on `domain`.
+    func relinkUnmatched(_ db: Database, domain: String) throws {
+        let ids = try Int64.fetchAll(db, sql: """
+            SELECT DISTINCT activity.id FROM activityParticipant JOIN activity ON activity.id = activityParticipant.activityId
+            WHERE activityParticipant.domain = ? AND activity.status = 'unmatched'
+            """, arguments: [domain])
+        try relink(db, activityIds: ids)
+    }
+
+    private func relink(_ db: Database, activityIds: [Int64]) throws {
+        let matcher = Matcher(policy: policy)
+        for id in activityIds {
+            guard let activity = try Activity.fetchOne(db, key: id) else { continue }
+            var participants = NormalizedParticipants()
+            for row in try ActivityParticipant.filter(Column("activityId") == id).fetchAll(db) {
+                if row.kind == .phone { participants.phones.append(row.value) } else { participants.emails.append(row.value) }
+            }
+            let resolution = try matcher.resolve(db, participants, agentId: activity.agentId)
+            guard resolution.status != .unmatched else { continue }
+            try db.execute(sql: "UPDATE activity SET status = ?, companyId = ?, contactId = ? WHERE id = ?",
+                           arguments: [resolution.status.rawValue, resolution.companyId, resolution.contactId, id])
+            _ = try file(db, activityId: id, occurredAt: activity.occurredAt, resolution)
+        }
+    }
+
+    // MARK: Cursors
+
+    /// The saved cursor of a source, if any.
+    public func cursor(for source: String) throws -> SourceCursor? {
+        try writer.read { db in try SourceCursor.fetchOne(db, key: source) }
+    }
+}

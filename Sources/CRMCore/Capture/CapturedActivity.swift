@@ -1,0 +1,68 @@
+import Foundation
+
+/// A neutral record of something that happened, handed to ``CRMDatabase/capture(_:cursor:)`` by a source
+/// adapter. It carries raw identities (numbers, addresses); the core decides where it belongs.
+public struct CapturedActivity: Sendable, Hashable, Codable {
+    /// Who on our side the activity belongs to, as the source knows them.
+    public enum Agent: Sendable, Hashable, Codable {
+        case userId(Int64)
+        case `extension`(String)
+        case email(String)
+        case phone(String)
+    }
+
+    /// Someone who took part: a phone number in any format, or an email address.
+    public enum Participant: Sendable, Hashable, Codable {
+        case phone(String)
+        case email(String)
+    }
+
+    public var kind: ActivityKind
+    /// Unique per source item; capturing the same key twice changes nothing.
+    public var sourceKey: String
+    public var occurredAt: Date
+    public var agent: Agent?
+    public var direction: Direction
+    public var participants: [Participant]
+    public var subject: String?
+    public var details: [String: String]
+
+    public init(
+        kind: ActivityKind,
+        sourceKey: String,
+        occurredAt: Date,
+        agent: Agent? = nil,
+        direction: Direction,
+        participants: [Participant],
+        subject: String? = nil,
+        details: [String: String] = [:]
+    ) {
+        self.kind = kind
+        self.sourceKey = sourceKey
+        self.occurredAt = occurredAt
+        self.agent = agent
+        self.direction = direction
+        self.participants = participants
+        self.subject = subject
+        self.details = details
+    }
+}
+
+/// What capture did with one activity.
+public enum CaptureOutcome: Sendable, Hashable {
+    case matched(activityId: Int64, companyId: Int64, contactId: Int64?)
+    case unmatched(activityId: Int64)
+    case review(activityId: Int64, candidates: [Int64])
+    case `internal`(activityId: Int64)
+    /// The source key was captured before; nothing changed (beyond linking a second agent).
+    case duplicate(activityId: Int64)
+    /// Not captured at all, and why (internal-only mail, blocklisted participants).
+    case ignored(reason: String)
+
+    public var activityId: Int64? {
+        switch self {
+        case .matched(let id, _, _), .unmatched(let id), .review(let id, _), .internal(let id), .duplicate(let id): id
+        case .ignored: nil
+        }
+    }
+}

@@ -1,0 +1,135 @@
+import Foundation
+import GRDB
+
+/// A participant after normalisation, split into colleagues and customers.
+struct NormalizedParticipants: Sendable {
+    var phones: [String] = []
+    var emails: [String] = []
+    var colleagues: [Int64] = []
+    var blocked = 0
+    var unreadable: [String] = []
+    var isEmpty: Bool { phones.isEmpty && emails.isEmpty }
+}
+
+/// Where the matching rules put an activity.
+struct Resolution: Sendable {
+    struct Candidate: Sendable { var companyId: Int64; var contactId: Int64?; var reason: String }
+    var status: MatchStatus
+    var companyId: Int64?
+    var contactId: Int64?
+    var candidates: [Candidate] = []
+}
+
+/// The matching rules of DESIGN.md, run inside a database transaction. Lookups use cached statements on
+/// indexed columns: capture runs this for every call, email and meeting.
+struct Matcher {
+    let policy: MatchingPolicy
+
+    /// Phone numbers to E.164, emails lower-cased; colleagues (extensions, their phones, their emails, our
+    /// domains) and blocklisted addresses are set aside.
+    func normalize(_ db: Database, _ participants: [CapturedActivity.Participant]) throws -> NormalizedParticipants {
+        var result = NormalizedParticipants()
+        for participant in participants {
+            switch participant {
+            case .phone(let raw):
+                let digits = raw.filter(\.isNumber)
+                if !digits.isEmpty, digits.count < 7, raw.allSatisfy({ $0.isNumber || $0 == "*" || $0 == "#" }) {
+                    if let user = try colleague(db, kind: .extension, value: digits) { append(user, to: &result.colleagues) }
+                    continue // an extension nobody has: a queue or ring group, not a customer
+                }
+                guard let e164 = policy.phones.normalize(raw) else { result.unreadable.append(raw); continue }
+                if let user = try colleague(db, kind: .phone, value: e164) {
+                    append(user, to: &result.colleagues)
+                } else if !result.phones.contains(e164) {
+                    result.phones.append(e164)
+                }
+            case .email(let raw):
+                guard let email = EmailAddress.normalize(raw) else { result.unreadable.append(raw); continue }
+                if let user = try colleague(db, kind: .email, value: email) {
+                    append(user, to: &result.colleagues)
+                } else if let domain = EmailAddress.domain(of: email), policy.isOwn(domain) {
+                    continue // a colleague without a user (a shared mailbox of ours)
+                } else if policy.isBlocked(email: email) {
+                    result.blocked += 1
+                } else if !result.emails.contains(email) {
+                    result.emails.append(email)
+                }
+            }
+        }
+        return result
+    }
+
+    private func append(_ id: Int64, to list: inout [Int64]) { if !list.contains(id) { list.append(id) } }
+
+    func colleague(_ db: Database, kind: UserAddress.Kind, value: String) throws -> Int64? {
+        let statement = try db.cachedStatement(sql: "SELECT userId FROM userAddress WHERE kind = ? AND value = ?")
+        return try Int64.fetchOne(statement, arguments: [kind.rawValue, value])
+    }
+
+    /// Exact phone/email of a contact first; failing that, a company's own number or a firm domain. Several
+    /// companies: the one the agent owns, then the most recently active; still a tie → review.
+    func resolve(_ db: Database, _ participants: NormalizedParticipants, agentId: Int64?) throws -> Resolution {
+        var exact: [Resolution.Candidate] = []
+        var loose: [Resolution.Candidate] = []
+        let byContactPhone = try db.cachedStatement(sql: """
+            SELECT contact.companyId, contact.id FROM contactPhone JOIN contact ON contact.id = contactPhone.contactId
+            WHERE contactPhone.phone = ? ORDER BY contact.id
+            """)
+        let byCompanyPhone = try db.cachedStatement(sql: "SELECT companyId FROM companyPhone WHERE phone = ? ORDER BY companyId")
+        let byContactEmail = try db.cachedStatement(sql: """
+            SELECT contact.companyId, contact.id FROM contactEmail JOIN contact ON contact.id = contactEmail.contactId
+            WHERE contactEmail.email = ? ORDER BY contact.id
+            """)
+        let byDomain = try db.cachedStatement(sql: "SELECT companyId FROM companyDomain WHERE domain = ?")
+
+        for phone in participants.phones {
+            let rows = try Row.fetchAll(byContactPhone, arguments: [phone])
+            for row in rows { exact.append(.init(companyId: row[0], contactId: row[1], reason: "contact phone \(phone)")) }
+            if rows.isEmpty {
+                for id in try Int64.fetchAll(byCompanyPhone, arguments: [phone]) {
+                    loose.append(.init(companyId: id, contactId: nil, reason: "company phone \(phone)"))
+                }
+            }
+        }
+        for email in participants.emails {
+            let rows = try Row.fetchAll(byContactEmail, arguments: [email])
+            for row in rows { exact.append(.init(companyId: row[0], contactId: row[1], reason: "contact email \(email)")) }
+            if rows.isEmpty, let domain = EmailAddress.domain(of: email), policy.isFirmDomain(domain) {
+                for id in try Int64.fetchAll(byDomain, arguments: [domain]) {
+                    loose.append(.init(companyId: id, contactId: nil, reason: "domain \(domain)"))
+                }
+            }
+        }
+
+        // One candidate per company, keeping the first (best) contact found for it.
+        var seen: Set<Int64> = []
+        let candidates = (exact.isEmpty ? loose : exact).filter { seen.insert($0.companyId).inserted }
+        switch candidates.count {
+        case 0:
+            return Resolution(status: .unmatched)
+        case 1:
+            return Resolution(status: .matched, companyId: candidates[0].companyId, contactId: candidates[0].contactId)
+        default:
+            if let winner = try tieBreak(db, candidates, agentId: agentId) {
+                return Resolution(status: .matched, companyId: winner.companyId, contactId: winner.contactId, candidates: candidates)
+            }
+            return Resolution(status: .review, candidates: candidates)
+        }
+    }
+
+    private func tieBreak(_ db: Database, _ candidates: [Resolution.Candidate], agentId: Int64?) throws -> Resolution.Candidate? {
+        let ids = candidates.map(\.companyId)
+        let rows = try Row.fetchAll(db, sql: "SELECT id, ownerId, lastActivityAt FROM company WHERE id IN (\(ids.map(String.init).joined(separator: ",")))")
+        var pool = candidates
+        if let agentId {
+            let owned = Set(rows.filter { ($0["ownerId"] as Int64?) == agentId }.map { $0["id"] as Int64 })
+            let mine = candidates.filter { owned.contains($0.companyId) }
+            if mine.count == 1 { return mine[0] }
+            if mine.count > 1 { pool = mine }
+        }
+        let activity = Dictionary(uniqueKeysWithValues: rows.map { ($0["id"] as Int64, $0["lastActivityAt"] as Date?) })
+        let dated = pool.compactMap { candidate in activity[candidate.companyId].flatMap { $0 }.map { (candidate, $0) } }
+        guard let newest = dated.max(by: { $0.1 < $1.1 }) else { return nil }
+        return dated.filter({ $0.1 == newest.1 }).count == 1 ? newest.0 : nil
+    }
+}

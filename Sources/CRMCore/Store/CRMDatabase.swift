@@ -1,0 +1,49 @@
+import Foundation
+import GRDB
+
+/// The CRM store: one SQLite database reached through GRDB. Every write runs in one transaction.
+///
+/// Use ``open(path:policy:)`` in the daemon and CLI (a WAL `DatabasePool`: the HTTP API reads while sources
+/// write); tests may pass any `DatabaseWriter`, an in-memory `DatabaseQueue` included.
+public final class CRMDatabase: Sendable {
+    public let writer: any DatabaseWriter
+    /// The matching rules' settings: default country, our own domains, free-mail and blocklists.
+    public let policy: MatchingPolicy
+    let clock: @Sendable () -> Date
+
+    public init(_ writer: any DatabaseWriter, policy: MatchingPolicy = MatchingPolicy(), clock: @escaping @Sendable () -> Date = { Date() }) throws {
+        self.writer = writer
+        self.policy = policy
+        self.clock = clock
+        try Migrations.migrator.migrate(writer)
+    }
+
+    /// Opens (creating if needed) the store at `path` in WAL mode with foreign keys on.
+    public static func open(path: String, policy: MatchingPolicy = MatchingPolicy()) throws -> CRMDatabase {
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        }
+        let pool = try DatabasePool(path: path, configuration: makeConfiguration())
+        return try CRMDatabase(pool, policy: policy)
+    }
+
+    /// Foreign keys on (GRDB's default, stated here because the store relies on it) and a busy timeout so
+    /// that the CLI and the daemon can write the same file.
+    public static func makeConfiguration() -> Configuration {
+        var configuration = Configuration()
+        configuration.foreignKeysEnabled = true
+        configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        return configuration
+    }
+
+    /// The journal mode SQLite reports ("wal" for a store opened with ``open(path:policy:)``).
+    public func journalMode() throws -> String {
+        try writer.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "" }
+    }
+
+    func now() -> Date { clock() }
+}

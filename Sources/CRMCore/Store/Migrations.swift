@@ -1,0 +1,163 @@
+import GRDB
+
+/// Every schema change of the store, in order. Add a migration; never edit a released one.
+enum Migrations {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.create(table: "user") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("name", .text).notNull()
+                t.column("email", .text).notNull().unique()
+                t.column("role", .text).notNull()
+                t.column("createdAt", .datetime).notNull()
+                t.column("deletedAt", .datetime)
+            }
+            try db.create(table: "userAddress") { t in
+                t.column("userId", .integer).notNull().references("user", onDelete: .cascade)
+                t.column("kind", .text).notNull()
+                t.column("value", .text).notNull()
+                t.primaryKey(["kind", "value"])
+            }
+            try db.create(index: "userAddress_userId", on: "userAddress", columns: ["userId"])
+            try db.create(table: "apiToken") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("userId", .integer).notNull().references("user", onDelete: .cascade)
+                t.column("label", .text).notNull()
+                t.column("tokenHash", .text).notNull().unique()
+                t.column("createdAt", .datetime).notNull()
+                t.column("revokedAt", .datetime)
+            }
+            try db.create(table: "company") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("name", .text).notNull()
+                t.column("normalizedName", .text).notNull().indexed()
+                t.column("stage", .text).notNull().indexed()
+                t.column("parkedFrom", .text)
+                t.column("ownerId", .integer).references("user").indexed()
+                t.column("website", .text)
+                t.column("createdAt", .datetime).notNull()
+                t.column("lastActivityAt", .datetime)
+            }
+            // Tokens of normalised names, for the duplicate check's candidate search.
+            try db.create(table: "companyNameToken") { t in
+                t.column("token", .text).notNull()
+                t.column("companyId", .integer).notNull().references("company", onDelete: .cascade)
+                t.primaryKey(["token", "companyId"])
+            }
+            try db.create(index: "companyNameToken_companyId", on: "companyNameToken", columns: ["companyId"])
+            try db.create(table: "companyDomain") { t in
+                t.column("companyId", .integer).notNull().references("company", onDelete: .cascade).indexed()
+                t.column("domain", .text).notNull().primaryKey()
+            }
+            try db.create(table: "companyPhone") { t in
+                t.column("companyId", .integer).notNull().references("company", onDelete: .cascade)
+                t.column("phone", .text).notNull()
+                t.primaryKey(["phone", "companyId"])
+            }
+            try db.create(index: "companyPhone_companyId", on: "companyPhone", columns: ["companyId"])
+            try db.create(table: "stageTransition") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("companyId", .integer).notNull().references("company", onDelete: .cascade).indexed()
+                t.column("fromStage", .text)
+                t.column("toStage", .text).notNull()
+                t.column("actorId", .integer).references("user")
+                t.column("ownerId", .integer).references("user")
+                t.column("at", .datetime).notNull().indexed()
+                t.column("reason", .text)
+            }
+            try db.create(table: "assignment") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("companyId", .integer).notNull().references("company", onDelete: .cascade).indexed()
+                t.column("fromUserId", .integer).references("user")
+                t.column("toUserId", .integer).notNull().references("user")
+                t.column("actorId", .integer).references("user")
+                t.column("at", .datetime).notNull()
+                t.column("reason", .text)
+            }
+            try db.create(table: "contact") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("companyId", .integer).notNull().references("company", onDelete: .cascade).indexed()
+                t.column("firstName", .text).notNull()
+                t.column("lastName", .text).notNull()
+                t.column("title", .text)
+                t.column("language", .text)
+                t.column("createdAt", .datetime).notNull()
+            }
+            // Not unique: a shared number or mailbox can belong to several people; capture then asks for review.
+            try db.create(table: "contactPhone") { t in
+                t.column("contactId", .integer).notNull().references("contact", onDelete: .cascade)
+                t.column("phone", .text).notNull()
+                t.primaryKey(["phone", "contactId"])
+            }
+            try db.create(index: "contactPhone_contactId", on: "contactPhone", columns: ["contactId"])
+            try db.create(table: "contactEmail") { t in
+                t.column("contactId", .integer).notNull().references("contact", onDelete: .cascade)
+                t.column("email", .text).notNull()
+                t.primaryKey(["email", "contactId"])
+            }
+            try db.create(index: "contactEmail_contactId", on: "contactEmail", columns: ["contactId"])
+            try db.create(table: "note") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("fromUserId", .integer).notNull().references("user")
+                t.column("toUserId", .integer).notNull().references("user")
+                t.column("companyId", .integer).references("company", onDelete: .setNull)
+                t.column("body", .text).notNull()
+                t.column("createdAt", .datetime).notNull()
+                t.column("readAt", .datetime)
+            }
+            try db.create(index: "note_toUserId", on: "note", columns: ["toUserId", "readAt"])
+            try db.create(table: "emailTemplate") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("name", .text).notNull()
+                t.column("language", .text).notNull()
+                t.column("subject", .text).notNull()
+                t.column("body", .text).notNull()
+                t.column("createdAt", .datetime).notNull()
+                t.uniqueKey(["name", "language"])
+            }
+            try db.create(table: "activity") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("sourceKey", .text).notNull().unique()
+                t.column("kind", .text).notNull()
+                t.column("occurredAt", .datetime).notNull().indexed()
+                t.column("agentId", .integer).references("user")
+                t.column("direction", .text).notNull()
+                t.column("status", .text).notNull().indexed()
+                t.column("companyId", .integer).references("company", onDelete: .setNull).indexed()
+                t.column("contactId", .integer).references("contact", onDelete: .setNull)
+                t.column("subject", .text)
+                t.column("details", .text).notNull()
+                t.column("capturedAt", .datetime).notNull()
+            }
+            // The same message in two agents' mailboxes is one activity linked to both.
+            try db.create(table: "activityAgent") { t in
+                t.column("activityId", .integer).notNull().references("activity", onDelete: .cascade)
+                t.column("userId", .integer).notNull().references("user")
+                t.primaryKey(["activityId", "userId"])
+            }
+            try db.create(table: "activityParticipant") { t in
+                t.column("activityId", .integer).notNull().references("activity", onDelete: .cascade)
+                t.column("kind", .text).notNull()
+                t.column("value", .text).notNull()
+                t.column("domain", .text)
+                t.primaryKey(["activityId", "kind", "value"])
+            }
+            try db.create(index: "activityParticipant_value", on: "activityParticipant", columns: ["value"])
+            try db.create(index: "activityParticipant_domain", on: "activityParticipant", columns: ["domain"])
+            try db.create(table: "reviewCandidate") { t in
+                t.column("activityId", .integer).notNull().references("activity", onDelete: .cascade)
+                t.column("companyId", .integer).notNull().references("company", onDelete: .cascade)
+                t.column("contactId", .integer).references("contact", onDelete: .cascade)
+                t.column("reason", .text).notNull()
+                t.primaryKey(["activityId", "companyId"])
+            }
+            try db.create(table: "sourceCursor") { t in
+                t.column("source", .text).notNull().primaryKey()
+                t.column("value", .text).notNull()
+                t.column("updatedAt", .datetime).notNull()
+            }
+        }
+        return migrator
+    }
+}

@@ -1,0 +1,53 @@
+import ArgumentParser
+import CRMCore
+import Foundation
+import Hummingbird
+import Logging
+import Metrics
+import NIOCore
+import Prometheus
+import ServiceLifecycle
+import UnixSignals
+
+/// `connectord run`: the daemon. Opens the store, serves HTTP, stops cleanly on SIGTERM/SIGINT.
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "run", abstract: "Run the daemon (HTTP API, /healthz, /metrics).")
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        try await reportingErrors {
+            let configuration = try await ConnectordConfiguration.load(filePath: global.config)
+            let level = configuration.logLevel
+            LoggingSystem.bootstrap { label in
+                var handler = StreamLogHandler.standardError(label: label)
+                handler.logLevel = level
+                return handler
+            }
+            let logger = Logger(label: "connectord")
+            let registry = PrometheusCollectorRegistry()
+            MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+
+            let database = try CRMDatabase.open(path: configuration.storePath, policy: configuration.policy)
+            let journal = try database.journalMode()
+            logger.info("store opened", metadata: ["path": "\(configuration.storePath)", "journal": "\(journal)"])
+
+            let app = HTTPServer.makeApplication(
+                configuration: configuration, database: database, registry: registry, logger: logger,
+                onServerRunning: { channel in
+                    // Tests and scripts read this line to learn the port (port 0 picks a free one).
+                    let address = channel.localAddress
+                    let line = "connectord listening on \(address?.ipAddress ?? configuration.httpHost):\(address?.port ?? configuration.httpPort)\n"
+                    FileHandle.standardOutput.write(Data(line.utf8))
+                }
+            )
+            let group = ServiceGroup(configuration: .init(
+                services: [app],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            ))
+            try await group.run()
+            logger.info("stopped")
+        }
+    }
+}

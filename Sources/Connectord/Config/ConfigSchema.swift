@@ -1,0 +1,64 @@
+/// Every configuration key connectord knows, with its type, default and meaning. Start-up refuses any other
+/// key (in the YAML file or as a `CONNECTORD_` environment variable), naming it and the closest known key.
+enum ConfigSchema {
+    enum ValueType: String, Sendable { case string, int, stringArray = "list of strings", secret = "secret reference" }
+
+    struct Key: Sendable {
+        let name: String
+        let type: ValueType
+        let defaultValue: String?
+        let help: String
+    }
+
+    static let keys: [Key] = [
+        Key(name: "store.path", type: .string, defaultValue: "./var/connectord.sqlite", help: "SQLite file of the CRM (WAL)"),
+        Key(name: "http.host", type: .string, defaultValue: "127.0.0.1", help: "address the HTTP server binds"),
+        Key(name: "http.port", type: .int, defaultValue: "8080", help: "port of the HTTP server (0 picks a free one)"),
+        Key(name: "crm.defaultCountry", type: .string, defaultValue: "US", help: "ISO country for phone numbers without a country code"),
+        Key(name: "crm.ownDomains", type: .stringArray, defaultValue: "", help: "our own mail domains: colleagues, never customers"),
+        Key(name: "crm.freeMailDomains", type: .stringArray, defaultValue: "", help: "free-mail domains in addition to the built-in list"),
+        Key(name: "crm.blockedAddresses", type: .stringArray, defaultValue: "", help: "addresses never captured"),
+        Key(name: "crm.blockedDomains", type: .stringArray, defaultValue: "", help: "domains never captured"),
+        Key(name: "log.level", type: .string, defaultValue: "info", help: "trace, debug, info, notice, warning, error or critical"),
+    ]
+
+    static func key(named name: String) -> Key? { keys.first { $0.name == name } }
+
+    /// `http.port` → `CONNECTORD_HTTP_PORT`, `crm.ownDomains` → `CONNECTORD_CRM_OWN_DOMAINS` (swift-configuration's
+    /// environment encoding, with our prefix).
+    static func environmentName(of key: String) -> String {
+        "CONNECTORD_" + key.split(separator: ".").map { component -> String in
+            var out = ""
+            var previous: Character?
+            for char in component {
+                if let previous, previous.isLowercase, char.isUppercase { out.append("_") }
+                out.append(char)
+                previous = char
+            }
+            return out.uppercased()
+        }.joined(separator: "_")
+    }
+
+    /// The known key closest to `name`, for "did you mean" hints.
+    static func suggestion(for name: String, among candidates: [String] = keys.map(\.name)) -> String? {
+        let best = candidates.map { ($0, editDistance($0.lowercased(), name.lowercased())) }.min { $0.1 < $1.1 }
+        guard let best, best.1 <= max(3, name.count / 3) else { return nil }
+        return best.0
+    }
+
+    static func editDistance(_ a: String, _ b: String) -> Int {
+        let a = Array(a), b = Array(b)
+        if a.isEmpty { return b.count }
+        var row = Array(0...b.count)
+        for i in 1...a.count {
+            var previous = row[0]
+            row[0] = i
+            for j in stride(from: 1, through: b.count, by: 1) {
+                let current = row[j]
+                row[j] = a[i - 1] == b[j - 1] ? previous : min(previous, row[j], row[j - 1]) + 1
+                previous = current
+            }
+        }
+        return row[b.count]
+    }
+}

@@ -1,0 +1,130 @@
+import Configuration
+import CRMCore
+import Foundation
+import Logging
+import SystemPackage
+import Yams
+
+/// The daemon's and CLI's settings, read once at start-up through one swift-configuration `ConfigReader`:
+/// environment variables (`CONNECTORD_*`) over the YAML file over the defaults of ``ConfigSchema``.
+struct ConnectordConfiguration: Sendable {
+    var storePath: String
+    var httpHost: String
+    var httpPort: Int
+    var logLevel: Logger.Level
+    var policy: MatchingPolicy
+    /// The reader hummingbird (and later async-http-client) read their own sections from.
+    var reader: ConfigReader
+
+    /// Loads and validates the configuration. Unknown keys, values of the wrong type and a missing file that
+    /// was asked for by name all throw ``ConnectordConfigError`` naming the key.
+    ///
+    /// - Parameters:
+    ///   - filePath: the YAML file; when nil, `CONNECTORD_CONFIG` or else `config/connectord.yaml` if it exists.
+    ///   - environment: the process environment (tests pass their own).
+    static func load(filePath: String?, environment: [String: String] = ProcessInfo.processInfo.environment) async throws -> ConnectordConfiguration {
+        let explicitPath = filePath ?? environment["CONNECTORD_CONFIG"]
+        let path = explicitPath ?? "config/connectord.yaml"
+        var fileValues: [String: Any] = [:]
+        if FileManager.default.fileExists(atPath: path) {
+            fileValues = try parseYAML(path: path)
+        } else if explicitPath != nil {
+            throw ConnectordConfigError(key: "config", message: "configuration file \(path) does not exist")
+        }
+        for key in fileValues.keys where ConfigSchema.key(named: key) == nil {
+            let hint = ConfigSchema.suggestion(for: key).map { " (did you mean '\($0)'?)" } ?? ""
+            throw ConnectordConfigError(key: key, message: "unknown key in \(path)\(hint)")
+        }
+
+        // CONNECTORD_HTTP_PORT → HTTP_PORT, which swift-configuration's environment provider maps to http.port.
+        var environmentValues: [String: String] = [:]
+        let known = Dictionary(uniqueKeysWithValues: ConfigSchema.keys.map { (ConfigSchema.environmentName(of: $0.name), $0.name) })
+        for (name, value) in environment where name.hasPrefix("CONNECTORD_") && name != "CONNECTORD_CONFIG" && name != "CONNECTORD_USER" {
+            guard known[name] != nil else {
+                let hint = ConfigSchema.suggestion(for: name, among: Array(known.keys)).map { " (did you mean \($0)?)" } ?? ""
+                throw ConnectordConfigError(key: name, message: "unknown environment variable\(hint)")
+            }
+            environmentValues[String(name.dropFirst("CONNECTORD_".count))] = value
+        }
+
+        var providers: [any ConfigProvider] = [EnvironmentVariablesProvider(environmentVariables: environmentValues)]
+        if !fileValues.isEmpty {
+            providers.append(try await FileProvider<YAMLSnapshot>(filePath: FilePath(path)))
+        }
+        let reader = ConfigReader(providers: providers)
+
+        func source(_ key: String) -> String? {
+            let envName = ConfigSchema.environmentName(of: key)
+            if environment[envName] != nil { return "environment variable \(envName)" }
+            if fileValues[key] != nil { return path }
+            return nil
+        }
+        func string(_ key: String) throws -> String {
+            guard let from = source(key) else { return ConfigSchema.key(named: key)!.defaultValue ?? "" }
+            do { return try reader.requiredString(forKey: ConfigKey(key)) } catch {
+                throw ConnectordConfigError(key: key, message: "expected a string (from \(from))")
+            }
+        }
+        func int(_ key: String) throws -> Int {
+            guard let from = source(key) else { return Int(ConfigSchema.key(named: key)!.defaultValue ?? "0") ?? 0 }
+            do { return try reader.requiredInt(forKey: ConfigKey(key)) } catch {
+                throw ConnectordConfigError(key: key, message: "expected a whole number (from \(from))")
+            }
+        }
+        func list(_ key: String) throws -> [String] {
+            guard let from = source(key) else { return [] }
+            do { return try reader.requiredStringArray(forKey: ConfigKey(key)).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } } catch {
+                throw ConnectordConfigError(key: key, message: "expected a list of strings (from \(from))")
+            }
+        }
+
+        let port = try int("http.port")
+        guard (0...65535).contains(port) else { throw ConnectordConfigError(key: "http.port", message: "\(port) is not a TCP port") }
+        let levelText = try string("log.level")
+        guard let level = Logger.Level(rawValue: levelText.lowercased()) else {
+            throw ConnectordConfigError(key: "log.level", message: "'\(levelText)' is not one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        let policy: MatchingPolicy
+        do {
+            policy = try MatchingPolicy(
+                defaultCountry: try string("crm.defaultCountry"),
+                ownDomains: Set(try list("crm.ownDomains")),
+                freeMailDomains: MatchingPolicy.defaultFreeMailDomains.union(try list("crm.freeMailDomains")),
+                blockedAddresses: Set(try list("crm.blockedAddresses")),
+                blockedDomains: Set(try list("crm.blockedDomains"))
+            )
+        } catch let error as CRMError {
+            throw ConnectordConfigError(key: "crm.defaultCountry", message: error.description)
+        }
+        let storePath = try string("store.path")
+        guard !storePath.isEmpty else { throw ConnectordConfigError(key: "store.path", message: "must not be empty") }
+        return ConnectordConfiguration(
+            storePath: storePath, httpHost: try string("http.host"), httpPort: port, logLevel: level, policy: policy, reader: reader
+        )
+    }
+
+    /// The YAML file flattened to dotted keys ("http.port"); sequences are leaves.
+    static func parseYAML(path: String) throws -> [String: Any] {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            throw ConnectordConfigError(key: "config", message: "cannot read \(path)")
+        }
+        let root: Any?
+        do { root = try Yams.load(yaml: text) } catch {
+            throw ConnectordConfigError(key: "config", message: "\(path) is not valid YAML: \(error)")
+        }
+        guard let root else { return [:] }
+        guard let mapping = root as? [String: Any] else {
+            throw ConnectordConfigError(key: "config", message: "\(path) must be a mapping of sections (store, http, crm, log)")
+        }
+        var flat: [String: Any] = [:]
+        func walk(_ value: Any, prefix: String) {
+            if let mapping = value as? [String: Any] {
+                for (key, child) in mapping { walk(child, prefix: prefix.isEmpty ? key : "\(prefix).\(key)") }
+            } else {
+                flat[prefix] = value
+            }
+        }
+        walk(mapping, prefix: "")
+        return flat
+    }
+}
