@@ -1,0 +1,28 @@
+import GRDB
+
+/// Who a set of participants is, without storing anything: the company and contact capture would choose.
+public struct Identification: Sendable, Hashable, Codable {
+    public var status: MatchStatus
+    public var companyId: Int64?
+    public var contactId: Int64?
+    /// With status `review`: the companies that fit equally well.
+    public var candidates: [Int64]
+}
+
+extension CRMDatabase {
+    /// Runs the matching rules read-only, e.g. to show an agent who is calling before they answer.
+    public func identify(_ participants: [CapturedActivity.Participant], agent: CapturedActivity.Agent? = nil) throws -> Identification {
+        try writer.read { db in
+            let matcher = Matcher(policy: policy)
+            let normalized = try matcher.normalize(db, participants)
+            var agentId: Int64?
+            if case .userId(let id) = agent { agentId = id } else if case .extension(let ext) = agent {
+                agentId = try matcher.colleague(db, kind: .extension, value: ext)
+            }
+            guard !normalized.isEmpty else { return Identification(status: .internal, candidates: []) }
+            let resolution = try matcher.resolve(db, normalized, agentId: agentId ?? normalized.colleagues.first)
+            return Identification(status: resolution.status, companyId: resolution.companyId, contactId: resolution.contactId,
+                                  candidates: resolution.status == .review ? resolution.candidates.map(\.companyId) : [])
+        }
+    }
+}
