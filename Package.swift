@@ -86,6 +86,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "AsteriskAMITests",
+            dependencies: [
+                "AsteriskAMI",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOTestUtils", package: "swift-nio"),
+            ],
+            exclude: ["Fixtures"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "CRMCoreTests",
             dependencies: ["CRMCore", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
@@ -95,6 +105,7 @@ let package = Package(
             dependencies: [
                 "Connectord",
                 "CRMCore",
+                .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -214,3 +214,29 @@ import Testing
         #expect(try reopened.capture(email("m1", from: "x@acme.de")) == .duplicate(activityId: 1))
     }
 }
+
+@Suite struct ActivityDetailsTests {
+    @Test func detailsAreStoredAsValidJSONWhateverTheyContain() throws {
+        let f = try Fixture()
+        let details = ["subject \"quoted\"": "line1\nline2\ttab \\ back", "name": "Ольга ☎", "control": "\u{01}", "path": "/var/spool/x.wav"]
+        var activity = call("c1", from: "0301234567")
+        activity.details = details
+        _ = try f.database.capture(activity)
+        let stored = try #require(f.database.activities().first?.details)
+        let decoded = try JSONSerialization.jsonObject(with: Data(stored.utf8)) as? [String: String]
+        #expect(decoded == details)
+    }
+}
+
+@Suite struct IdentifyTests {
+    @Test func identifyTellsWhoIsCallingWithoutStoringAnything() throws {
+        let f = try Fixture()
+        let acme = try f.lead("Acme", domains: ["acme.de"])
+        let anna = try f.database.addContact(companyId: acme, NewContact(firstName: "Anna", phones: ["0171 2345678"]), actorId: f.sam).id!
+        let known = try f.database.identify([.phone("+491712345678"), .phone("201")])
+        #expect(known == Identification(status: .matched, companyId: acme, contactId: anna, candidates: []))
+        #expect(try f.database.identify([.phone("0800 1234567")]).status == .unmatched)
+        #expect(try f.database.identify([.phone("202")]).status == .internal)
+        #expect(try f.count("activity") == 0)
+    }
+}

@@ -7,6 +7,13 @@ public struct Identification: Sendable, Hashable, Codable {
     public var contactId: Int64?
     /// With status `review`: the companies that fit equally well.
     public var candidates: [Int64]
+
+    public init(status: MatchStatus, companyId: Int64? = nil, contactId: Int64? = nil, candidates: [Int64] = []) {
+        self.status = status
+        self.companyId = companyId
+        self.contactId = contactId
+        self.candidates = candidates
+    }
 }
 
 extension CRMDatabase {

@@ -1,0 +1,143 @@
+import NIOCore
+
+/// One AMI message: an ordered list of `Key: Value` headers (keys repeat: `Output`, `ChanVariable`, `Variable`),
+/// plus, for the old `Command` format, the raw output lines.
+///
+/// The message keeps the bytes it was decoded from (a slice of the connection's buffer, no copy) and the
+/// positions of its fields; strings are made only for what a reader asks for. That is what lets the decoder
+/// keep up with a PBX at millions of events per second.
+public struct AMIMessage: Sendable {
+    /// A header as read from the wire (value without the single space after the colon).
+    public struct Header: Sendable, Hashable, CustomStringConvertible {
+        public var name: String
+        public var value: String
+        public init(_ name: String, _ value: String) {
+            self.name = name
+            self.value = value
+        }
+        public var description: String { "\(name): \(value)" }
+    }
+
+    /// Where a field lies in `bytes`. A body line (old `Command` output) has `nameLength == 0`.
+    struct Field: Sendable, Hashable {
+        var nameStart: UInt32
+        var nameLength: UInt16
+        var valueStart: UInt32
+        var valueLength: UInt32
+    }
+
+    let bytes: ByteBuffer
+    let fields: [Field]
+
+    init(bytes: ByteBuffer, fields: [Field]) {
+        self.bytes = bytes
+        self.fields = fields
+    }
+
+    /// Builds a message from headers (tests, the encoder, fake servers).
+    public init(_ headers: [Header], outputLines: [String] = []) {
+        var buffer = ByteBuffer()
+        var fields: [Field] = []
+        for header in headers {
+            let nameStart = buffer.writerIndex
+            let nameLength = buffer.writeString(header.name)
+            buffer.writeStaticString(": ")
+            let valueStart = buffer.writerIndex
+            let valueLength = buffer.writeString(header.value)
+            buffer.writeStaticString("\r\n")
+            fields.append(Field(nameStart: UInt32(nameStart), nameLength: UInt16(nameLength), valueStart: UInt32(valueStart), valueLength: UInt32(valueLength)))
+        }
+        for line in outputLines {
+            let start = buffer.writerIndex
+            let length = buffer.writeString(line)
+            buffer.writeStaticString("\r\n")
+            fields.append(Field(nameStart: UInt32(start), nameLength: 0, valueStart: UInt32(start), valueLength: UInt32(length)))
+        }
+        self.init(bytes: buffer, fields: fields)
+    }
+
+    public init(_ headers: KeyValuePairs<String, String>) {
+        self.init(headers.map { Header($0.key, $0.value) })
+    }
+
+    /// Every header in order (body lines excluded).
+    public var headers: [Header] {
+        fields.compactMap { $0.nameLength == 0 ? nil : Header(string(at: $0.nameStart, $0.nameLength), string(at: $0.valueStart, $0.valueLength)) }
+    }
+
+    /// The first value of a header; names compare case-insensitively (Asterisk writes `ActionID`, clients `Actionid`).
+    public subscript(_ name: String) -> String? {
+        for field in fields where field.nameLength > 0 && nameMatches(field, name) {
+            return string(at: field.valueStart, field.valueLength)
+        }
+        return nil
+    }
+
+    /// Every value of a repeated header, in order.
+    public func values(_ name: String) -> [String] {
+        fields.compactMap { $0.nameLength > 0 && nameMatches($0, name) ? string(at: $0.valueStart, $0.valueLength) : nil }
+    }
+
+    /// The output of a `Command` action in either format: `Output:` headers (Asterisk 14+) or the raw lines
+    /// between the headers and `--END COMMAND--` (older servers), or body lines without a header.
+    public var outputLines: [String] {
+        let raw = fields.filter { $0.nameLength == 0 }
+        if !raw.isEmpty { return raw.map { string(at: $0.valueStart, $0.valueLength) } }
+        return values("Output")
+    }
+
+    /// `Event`, `Response` or `Action` and its value, from the first header.
+    public var kind: Kind {
+        guard let first = fields.first, first.nameLength > 0 else { return .other }
+        let value = string(at: first.valueStart, first.valueLength)
+        if nameMatches(first, "Event") { return .event(value) }
+        if nameMatches(first, "Response") { return .response(value) }
+        if nameMatches(first, "Action") { return .action(value) }
+        return .other
+    }
+
+    public enum Kind: Sendable, Hashable {
+        case event(String)
+        case response(String)
+        case action(String)
+        case other
+    }
+
+    /// The size of the message on the wire, in bytes.
+    public var byteCount: Int { bytes.readableBytes }
+
+    private func string(at start: UInt32, _ length: some BinaryInteger) -> String {
+        // Invalid UTF-8 becomes U+FFFD: a PBX with a Latin-1 caller name must not stop capture.
+        bytes.getString(at: bytes.readerIndex + Int(start), length: Int(length)) ?? ""
+    }
+
+    private func nameMatches(_ field: Field, _ name: String) -> Bool {
+        guard Int(field.nameLength) == name.utf8.count else { return false }
+        return bytes.withUnsafeReadableBytes { raw in
+            var index = Int(field.nameStart)
+            for byte in name.utf8 {
+                if raw[index] | 0x20 != byte | 0x20 { return false }
+                index += 1
+            }
+            return true
+        }
+    }
+}
+
+extension AMIMessage: Hashable {
+    public static func == (lhs: AMIMessage, rhs: AMIMessage) -> Bool {
+        lhs.headers == rhs.headers && lhs.fields.filter { $0.nameLength == 0 }.count == rhs.fields.filter { $0.nameLength == 0 }.count
+            && lhs.outputLines == rhs.outputLines
+    }
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(headers)
+        hasher.combine(outputLines)
+    }
+}
+
+extension AMIMessage: CustomStringConvertible {
+    public var description: String {
+        (headers.map(\.description) + fields.filter { $0.nameLength == 0 }.map { string(at: $0.valueStart, $0.valueLength) })
+            .joined(separator: "\\r\\n")
+    }
+}

@@ -1,0 +1,168 @@
+import AsteriskAMI
+import Foundation
+import NIOCore
+import NIOTestUtils
+import Testing
+
+/// The recorded corpus, copied into Tests with its licences.
+enum Corpus {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
+
+    struct Stream: Sendable, CustomTestStringConvertible {
+        var file: String
+        var messages: Int
+        var banner: String?
+        var testDescription: String { file }
+        var bytes: [UInt8] { [UInt8](FileManager.default.contents(atPath: Corpus.root.appendingPathComponent(file).path) ?? Data()) }
+    }
+
+    /// Every stream of the manifest, with its message count and banner as recorded (not as our decoder sees them).
+    static let streams: [Stream] = {
+        guard let data = FileManager.default.contents(atPath: root.appendingPathComponent("MANIFEST.json").path),
+              let entries = try? JSONSerialization.jsonObject(with: data) as? [[String: Any]]
+        else { return [] }
+        return entries.map { entry in
+            Stream(file: "\(entry["source"]!)/\(entry["file"]!)", messages: (entry["events"] ?? entry["messages"]) as! Int,
+                   banner: entry["banner"] as? String)
+        }
+    }()
+
+    static func decodeAll(_ bytes: [UInt8], chunks: (Int) -> Int = { $0 }, limits: AMIDecoderLimits = AMIDecoderLimits()) throws -> [AMIFrame] {
+        var decoder = AMIDecoder(limits: limits)
+        var buffer = ByteBuffer()
+        var frames: [AMIFrame] = []
+        var offset = 0
+        while offset < bytes.count {
+            let size = max(1, min(chunks(bytes.count - offset), bytes.count - offset))
+            buffer.writeBytes(bytes[offset..<offset + size])
+            offset += size
+            while let frame = try decoder.decode(buffer: &buffer) { frames.append(frame) }
+        }
+        while let frame = try decoder.decodeLast(buffer: &buffer, seenEOF: true) { frames.append(frame) }
+        return frames
+    }
+}
+
+@Suite struct AMIDecoderCorpusTests {
+    @Test func theCorpusIsThere() {
+        #expect(Corpus.streams.count == 68)
+    }
+
+    @Test("Every recorded stream decodes to the recorded number of messages", arguments: Corpus.streams)
+    func everyRecordedStreamDecodes(stream: Corpus.Stream) throws {
+        let frames = try Corpus.decodeAll(stream.bytes)
+        let messages = frames.filter { if case .message = $0 { true } else { false } }
+        #expect(messages.count == stream.messages)
+        #expect(!frames.contains { if case .skipped = $0 { true } else { false } })
+        let banners = frames.compactMap { if case .banner(let version) = $0 { version } else { nil } }
+        #expect(banners == (stream.banner.map { [String($0.dropFirst("Asterisk Call Manager/".count))] } ?? []))
+    }
+
+    @Test("Random chunks and single bytes give the same messages as one read", arguments: Corpus.streams.filter { $0.file.hasPrefix("cacofonisk") || $0.messages > 5 })
+    func chunkingDoesNotChangeTheResult(stream: Corpus.Stream) throws {
+        let bytes = stream.bytes
+        let whole = try Corpus.decodeAll(bytes)
+        var generator = SystemRandomNumberGenerator()
+        #expect(try Corpus.decodeAll(bytes, chunks: { _ in Int.random(in: 1...700, using: &generator) }) == whole)
+        if bytes.count < 60_000 {
+            #expect(try Corpus.decodeAll(bytes, chunks: { _ in 1 }) == whole)
+        }
+    }
+
+    @Test func aRecordedCallHasItsHeadersInOrder() throws {
+        let stream = try #require(Corpus.streams.first { $0.file.hasSuffix("simple/ab_success_a_hangup.ami") })
+        let frames = try Corpus.decodeAll(stream.bytes)
+        guard case .message(let newchannel) = frames[2] else { Issue.record("no message"); return }
+        #expect(newchannel.kind == .event("Newchannel"))
+        #expect(newchannel["channel"] == "SIP/150010001-00000004")
+        #expect(newchannel["CallerIDName"] == "Local Alice")
+        #expect(newchannel.headers.prefix(3).map(\.name) == ["Event", "Privilege", "SystemName"])
+    }
+}
+
+@Suite struct AMIDecoderFramingTests {
+    func frames(_ text: String) throws -> [AMIFrame] { try Corpus.decodeAll(Array(text.utf8)) }
+
+    /// Every decoder test goes through NIO's verifier: byte by byte, whole, and one message per buffer.
+    func verify(_ pairs: [(String, [AMIFrame])]) throws {
+        try ByteToMessageDecoderVerifier.verifyDecoder(
+            inputOutputPairs: pairs.map { (ByteBuffer(string: $0.0), $0.1) },
+            decoderFactory: { AMIDecoder() }
+        )
+    }
+
+    @Test func bannerThenMessagesWithRepeatedHeadersInOrder() throws {
+        try verify([
+            ("Asterisk Call Manager/9.0.0\r\n", [.banner(version: "9.0.0")]),
+            ("Response: Success\r\nActionID: 1\r\nMessage: Authentication accepted\r\n\r\n",
+             [.message(AMIMessage(["Response": "Success", "ActionID": "1", "Message": "Authentication accepted"]))]),
+            ("Event: VarSet\r\nChanVariable: A=1\r\nChanVariable: B=2\r\nValue: \r\n\r\n",
+             [.message(AMIMessage(["Event": "VarSet", "ChanVariable": "A=1", "ChanVariable": "B=2", "Value": ""]))]),
+        ])
+        let message = try #require(frames("Event: VarSet\r\nChanVariable: A=1\r\nChanVariable: B=2\r\n\r\n").first)
+        guard case .message(let varSet) = message else { Issue.record(); return }
+        #expect(varSet.values("chanvariable") == ["A=1", "B=2"])
+        #expect(varSet["Nope"] == nil)
+    }
+
+    @Test func aUTF8CharacterSplitAcrossReadsIsWhole() throws {
+        let text = "Event: Newchannel\r\nCallerIDName: Ольга Петрова ☎\r\n\r\n"
+        try verify([(text, [.message(AMIMessage(["Event": "Newchannel", "CallerIDName": "Ольга Петрова ☎"]))])])
+    }
+
+    @Test func bothCommandOutputFormats() throws {
+        let old = "Response: Follows\r\nPrivilege: Command\r\nActionID: 7\r\nChannel   State\r\n\r\n2 calls processed\r\n--END COMMAND--\r\n\r\n"
+        let new = "Response: Success\r\nActionID: 8\r\nMessage: Command output follows\r\nOutput: Channel   State\r\nOutput: \r\nOutput: 2 calls processed\r\n\r\n"
+        guard case .message(let oldMessage) = try frames(old).first, case .message(let newMessage) = try frames(new).first else { Issue.record(); return }
+        #expect(oldMessage.outputLines == ["Channel   State", "", "2 calls processed"])
+        #expect(newMessage.outputLines == oldMessage.outputLines)
+        #expect(oldMessage["ActionID"] == "7" && oldMessage.kind == .response("Follows"))
+        // Output and the end marker on one line (Asterisk 1.x without a trailing newline).
+        guard case .message(let sameLine) = try frames("Response: Follows\r\nlast line--END COMMAND--\r\n\r\n").first else { Issue.record(); return }
+        #expect(sameLine.outputLines == ["last line"])
+        try verify([(old, [.message(oldMessage)]), (new, [.message(newMessage)])])
+    }
+
+    @Test func strayBlankLinesAndBodyRowsWithoutHeaders() throws {
+        let stream = try #require(Corpus.streams.first { $0.file.hasPrefix("belirafon") } ?? Corpus.Stream(file: "belirafon/ami.dump", messages: 0))
+        let frames = try Corpus.decodeAll(stream.bytes)
+        let messages = frames.compactMap { if case .message(let m) = $0 { m } else { nil } }
+        #expect(messages.first?.kind == .event("HangupRequest"))
+        let rows = try #require(messages.first { $0.outputLines.first == "row 1 of extended response" })
+        #expect(rows.outputLines == ["row 1 of extended response", "row 2 of extended response", "row 3 of extended response"])
+        let follows = try #require(messages.first { $0.kind == .response("Follows") })
+        #expect(follows.outputLines == ["first extended response, row 1", "first extended response, row 2", "", "first extended response, row 3"])
+        #expect(messages.contains { $0["Value"] == "1254" })
+    }
+
+    @Test func anOversizedMessageIsSkippedAndTheStreamGoesOn() throws {
+        let big = "Event: Huge\r\n" + String(repeating: "Variable: x=\(String(repeating: "y", count: 100))\r\n", count: 200) + "\r\n"
+        let next = "Event: Hangup\r\nUniqueid: 1.2\r\n\r\n"
+        let frames = try Corpus.decodeAll(Array((big + next).utf8), limits: AMIDecoderLimits(maxMessageBytes: 4096))
+        #expect(frames.count == 2)
+        guard case .skipped(let error) = frames[0] else { Issue.record("not skipped: \(frames[0])"); return }
+        #expect(error.droppedBytes == big.utf8.count)
+        #expect(error.description.hasPrefix("AMI message larger than the limit"))
+        #expect(frames[1] == .message(AMIMessage(["Event": "Hangup", "Uniqueid": "1.2"])))
+
+        // A line that never ends is not buffered without bound.
+        let endless = "Event: X\r\nValue: " + String(repeating: "z", count: 10_000)
+        let partial = try Corpus.decodeAll(Array((endless + "\r\n\r\n" + next).utf8), chunks: { _ in 1000 }, limits: AMIDecoderLimits(maxMessageBytes: 4096))
+        #expect(partial.last == .message(AMIMessage(["Event": "Hangup", "Uniqueid": "1.2"])))
+        #expect(partial.contains { if case .skipped = $0 { true } else { false } })
+    }
+
+    @Test func aMessageCutByADisconnectIsDropped() throws {
+        let frames = try Corpus.decodeAll(Array("Event: Hangup\r\nUniqueid: 1.2\r\n\r\nEvent: Newchannel\r\nChannel: SIP/1".utf8))
+        #expect(frames == [.message(AMIMessage(["Event": "Hangup", "Uniqueid": "1.2"]))])
+    }
+
+    @Test func invalidUTF8NeverCrashes() throws {
+        var bytes = Array("Event: Newchannel\r\nCallerIDName: ".utf8)
+        bytes += [0xC3, 0x28, 0xFF, 0xFE]
+        bytes += Array("\r\n\r\n".utf8)
+        let frames = try Corpus.decodeAll(bytes)
+        guard case .message(let message) = frames.first else { Issue.record(); return }
+        #expect(message["CallerIDName"]?.contains("\u{FFFD}") == true)
+    }
+}

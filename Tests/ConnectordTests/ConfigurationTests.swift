@@ -1,0 +1,64 @@
+import Configuration
+@testable import Connectord
+import CRMCore
+import Foundation
+import Testing
+
+@Suite struct ConfigurationTests {
+    func file(_ text: String) throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("connectord-\(UUID().uuidString).yaml").path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test func environmentOverridesTheFileWhichOverridesTheDefaults() async throws {
+        let path = try file("http:\n  port: 9001\n  host: 0.0.0.0\ncrm:\n  defaultCountry: RU\n  ownDomains: [ours.example, ours.ru]\n")
+        let configuration = try await ConnectordConfiguration.load(filePath: path, environment: ["CONNECTORD_HTTP_PORT": "9002"])
+        #expect(configuration.httpPort == 9002) // environment
+        #expect(configuration.httpHost == "0.0.0.0") // file
+        #expect(configuration.storePath == "./var/connectord.sqlite") // default
+        #expect(configuration.policy.phones.defaultCountry == "RU")
+        #expect(configuration.policy.ownDomains == ["ours.example", "ours.ru"])
+        // Hummingbird reads the same values through the shared reader.
+        #expect(configuration.reader.scoped(to: "http").int(forKey: "port") == 9002)
+    }
+
+    @Test func listsComeCommaSeparatedFromTheEnvironment() async throws {
+        let configuration = try await ConnectordConfiguration.load(filePath: nil, environment: ["CONNECTORD_CRM_BLOCKED_DOMAINS": "a.example, b.example"])
+        #expect(configuration.policy.blockedDomains == ["a.example", "b.example"])
+    }
+
+    @Test func aWrongTypeInTheFileNamesTheKeyAndTheFile() async throws {
+        let path = try file("http:\n  port: [1, 2]\n")
+        await #expect { try await ConnectordConfiguration.load(filePath: path, environment: [:]) } throws: { error in
+            (error as? ConnectordConfigError)?.description == "configuration error: http.port: expected a whole number (from \(path))"
+        }
+        let notYAML = try file("http: [unclosed\n")
+        await #expect { try await ConnectordConfiguration.load(filePath: notYAML, environment: [:]) } throws: { error in
+            (error as? ConnectordConfigError)?.key == "config"
+        }
+    }
+
+    @Test func secretsAreReferencesResolvedAtStartAndNeverEchoed() throws {
+        let pasted = "s3cr3t-value"
+        do {
+            _ = try SecretReference(parsing: pasted, key: "ami.secret")
+            Issue.record("an inline secret was accepted")
+        } catch let error as ConnectordConfigError {
+            #expect(!error.description.contains(pasted))
+            #expect(error.description.contains("env:VARIABLE or file:/path"))
+        }
+        #expect(try SecretReference(parsing: "env:AMI_SECRET", key: "ami.secret").resolve(key: "ami.secret", environment: ["AMI_SECRET": pasted]) == pasted)
+        let path = try file(pasted + "\n")
+        #expect(try SecretReference(parsing: "file:" + path, key: "ami.secret").resolve(key: "ami.secret") == pasted)
+        #expect(throws: ConnectordConfigError.self) { try SecretReference(parsing: "env:MISSING", key: "k").resolve(key: "k", environment: [:]) }
+        #expect(String(describing: try SecretReference(parsing: "env:AMI_SECRET", key: "k")) == "env:AMI_SECRET")
+    }
+
+    @Test func environmentNamesFollowSwiftConfigurationsEncoding() {
+        #expect(ConfigSchema.environmentName(of: "http.port") == "CONNECTORD_HTTP_PORT")
+        #expect(ConfigSchema.environmentName(of: "crm.ownDomains") == "CONNECTORD_CRM_OWN_DOMAINS")
+        #expect(ConfigSchema.suggestion(for: "crm.defaultCountyr") == "crm.defaultCountry")
+        #expect(ConfigSchema.suggestion(for: "completely.different.thing") == nil)
+    }
+}
