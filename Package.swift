@@ -64,6 +64,12 @@ let package = Package(
             dependencies: [.product(name: "AsyncHTTPClient", package: "async-http-client")],
             swiftSettings: swiftSettings
         ),
+        // libFuzzer target for the AMI decoder (a do-nothing program in a normal build).
+        .executableTarget(
+            name: "AMIFuzzer",
+            dependencies: ["AsteriskAMI", .product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: swiftSettings
+        ),
         // The one executable: daemon, CLI, HTTP, configuration, wiring.
         .executableTarget(
             name: "Connectord",
@@ -121,6 +127,16 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             path: "Benchmarks/CRMCoreBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        .executableTarget(
+            name: "AMIBenchmarks",
+            dependencies: [
+                "AsteriskAMI",
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Benchmarks/AMIBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
     ]

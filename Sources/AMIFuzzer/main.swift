@@ -1,0 +1,38 @@
+// libFuzzer target for the AMI decoder. A plain `swift build` builds it as a do-nothing program; built with
+// `--sanitize=fuzzer --sanitize=address` libFuzzer calls `LLVMFuzzerTestOneInput` (see README, "Fuzzing").
+//
+// Besides "never crash, never hang", it checks a property: the frames do not depend on how the bytes are
+// split across reads (whole vs. cut at a point chosen by the input itself).
+import AsteriskAMI
+import NIOCore
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzAMIDecoder(_ start: UnsafePointer<UInt8>, _ count: Int) -> CInt {
+    let bytes = UnsafeBufferPointer(start: start, count: count)
+    let limits = AMIDecoderLimits(maxMessageBytes: 4096, maxFields: 64)
+    let whole = decode([Array(bytes)], limits: limits)
+    if count > 1 {
+        let cut = Int(bytes[0]) % count
+        let split = decode([Array(bytes[..<cut]), Array(bytes[cut...])], limits: limits)
+        precondition(split == whole, "frames depend on the read boundaries")
+    }
+    return 0
+}
+
+private func decode(_ chunks: [[UInt8]], limits: AMIDecoderLimits) -> [AMIFrame] {
+    var decoder = AMIDecoder(limits: limits)
+    var buffer = ByteBuffer()
+    var frames: [AMIFrame] = []
+    for chunk in chunks {
+        buffer.writeBytes(chunk)
+        var lastReadable = Int.max
+        while let frame = try? decoder.decode(buffer: &buffer) {
+            frames.append(frame)
+            // Progress: a frame without consuming a byte would loop forever.
+            precondition(buffer.readableBytes < lastReadable || frame != frames.dropLast().last, "no progress")
+            lastReadable = buffer.readableBytes
+        }
+    }
+    while let frame = try? decoder.decodeLast(buffer: &buffer, seenEOF: true) { frames.append(frame) }
+    return frames
+}
