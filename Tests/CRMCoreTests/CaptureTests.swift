@@ -1,4 +1,4 @@
-import CRMCore
+@testable import CRMCore
 import Foundation
 import GRDB
 import Testing
@@ -238,5 +238,18 @@ import Testing
         #expect(try f.database.identify([.phone("0800 1234567")]).status == .unmatched)
         #expect(try f.database.identify([.phone("202")]).status == .internal)
         #expect(try f.count("activity") == 0)
+    }
+}
+
+@Suite struct DatabaseDateTests {
+    @Test(arguments: [0.0, 1_767_225_600.123, 951_782_400.999, 4_102_444_799.5, -86_400.25, 1_709_208_000.0])
+    func fastDateTextIsWhatGRDBWritesAndReadsBack(seconds: Double) throws {
+        let f = try Fixture()
+        let date = Date(timeIntervalSince1970: seconds)
+        let (grdb, back) = try f.database.writer.read { db in
+            (try String.fetchOne(db, sql: "SELECT ?", arguments: [date])!, try Date.fetchOne(db, sql: "SELECT ?", arguments: [DatabaseDate.string(date)])!)
+        }
+        #expect(DatabaseDate.string(date) == grdb)
+        #expect(abs(back.timeIntervalSince(date)) < 0.001)
     }
 }

@@ -96,3 +96,23 @@ import Testing
         #expect(message.hasPrefix("unknown default country 'XX'"))
     }
 }
+
+@Suite struct EmailAddressTests {
+    @Test(arguments: [
+        ("anna@acme.de", "anna@acme.de"), ("Anna@ACME.de", "anna@acme.de"), ("  anna@acme.de\t", "anna@acme.de"),
+        ("Anna Schmidt <Anna@Acme.DE>", "anna@acme.de"), ("mailto:Anna@acme.de", "anna@acme.de"), ("ольга@пример.рф", "ольга@пример.рф"),
+    ])
+    func normalises(raw: String, expected: String) {
+        #expect(EmailAddress.normalize(raw) == expected)
+    }
+
+    @Test(arguments: ["", "anna", "anna@", "@acme.de", "an na@acme.de", "<>"])
+    func rejects(raw: String) {
+        #expect(EmailAddress.normalize(raw) == nil)
+    }
+
+    @Test(arguments: [("acme.de", "acme.de"), ("https://www.Acme.de/kontakt?x=1", "acme.de"), ("ACME.DE.", "acme.de"), ("www.acme.de", "acme.de"), ("acme.de:8080", "acme.de")])
+    func domains(raw: String, expected: String) {
+        #expect(EmailAddress.normalizeDomain(raw) == expected)
+    }
+}

@@ -120,6 +120,11 @@ extension CRMDatabase {
 
     /// The agents an activity is linked to (one call has one; the same email in two mailboxes has two).
     public func agents(ofActivity id: Int64) throws -> [Int64] {
-        try writer.read { db in try Int64.fetchAll(db, sql: "SELECT userId FROM activityAgent WHERE activityId = ? ORDER BY userId", arguments: [id]) }
+        try writer.read { db in
+            try Int64.fetchAll(db, sql: """
+                SELECT agentId FROM activity WHERE id = ?1 AND agentId IS NOT NULL
+                UNION SELECT userId FROM activityAgent WHERE activityId = ?1 ORDER BY 1
+                """, arguments: [id])
+        }
     }
 }

@@ -16,12 +16,13 @@ extension CRMDatabase {
     @discardableResult
     public func capture(_ activities: [CapturedActivity], cursor: SourceCursor? = nil) throws -> [CaptureOutcome] {
         try writer.write { db in
-            let matcher = Matcher(policy: policy)
+            let matcher = try Matcher(policy: policy, db: db, preloadColleagues: true)
             var outcomes: [CaptureOutcome] = []
             outcomes.reserveCapacity(activities.count)
             for activity in activities {
                 outcomes.append(try captureOne(db, activity, matcher: matcher))
             }
+            try matcher.flushLastActivity(db)
             if var cursor {
                 cursor.updatedAt = now()
                 try cursor.save(db)
@@ -35,11 +36,17 @@ extension CRMDatabase {
         let participants = try matcher.normalize(db, captured.participants)
         let agentId = try resolveAgent(db, captured.agent, matcher: matcher) ?? participants.colleagues.first
 
-        let existing = try db.cachedStatement(sql: "SELECT id FROM activity WHERE sourceKey = ?")
-        if let id = try Int64.fetchOne(existing, arguments: [captured.sourceKey]) {
-            if let agentId {
-                try db.cachedStatement(sql: "INSERT OR IGNORE INTO activityAgent (activityId, userId) VALUES (?, ?)")
-                    .execute(arguments: [id, agentId])
+        let existing = try db.cachedStatement(sql: "SELECT id, agentId FROM activity WHERE sourceKey = ?")
+        if let row = try Row.fetchOne(existing, arguments: [captured.sourceKey]) {
+            let id: Int64 = row[0]
+            let firstAgent: Int64? = row[1]
+            if let agentId, agentId != firstAgent {
+                if firstAgent == nil {
+                    try db.execute(sql: "UPDATE activity SET agentId = ? WHERE id = ?", arguments: [agentId, id])
+                } else {
+                    try db.cachedStatement(sql: "INSERT OR IGNORE INTO activityAgent (activityId, userId) VALUES (?, ?)")
+                        .execute(arguments: [id, agentId])
+                }
             }
             return .duplicate(activityId: id)
         }
@@ -59,26 +66,23 @@ extension CRMDatabase {
             INSERT INTO activity (sourceKey, kind, occurredAt, agentId, direction, status, companyId, contactId, subject, details, capturedAt)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """).execute(arguments: [
-                captured.sourceKey, captured.kind.rawValue, captured.occurredAt, agentId, captured.direction.rawValue,
-                resolution.status.rawValue, resolution.companyId, resolution.contactId, captured.subject, Self.encodeDetails(details), now(),
+                captured.sourceKey, captured.kind.rawValue, DatabaseDate.string(captured.occurredAt), agentId, captured.direction.rawValue,
+                resolution.status.rawValue, resolution.companyId, resolution.contactId, captured.subject, Self.encodeDetails(details),
+                DatabaseDate.string(now()),
             ])
         let id = db.lastInsertedRowID
-        if let agentId {
-            try db.cachedStatement(sql: "INSERT OR IGNORE INTO activityAgent (activityId, userId) VALUES (?, ?)").execute(arguments: [id, agentId])
-        }
         let insertParticipant = try db.cachedStatement(sql: "INSERT OR IGNORE INTO activityParticipant (activityId, kind, value, domain) VALUES (?, ?, ?, ?)")
         for phone in participants.phones { try insertParticipant.execute(arguments: [id, "phone", phone, nil]) }
         for email in participants.emails { try insertParticipant.execute(arguments: [id, "email", email, EmailAddress.domain(of: email)]) }
-        return try file(db, activityId: id, occurredAt: captured.occurredAt, resolution)
+        return try file(db, activityId: id, occurredAt: captured.occurredAt, resolution, matcher: matcher)
     }
 
     /// Writes what matching decided (company, review candidates) and returns the outcome.
-    private func file(_ db: Database, activityId id: Int64, occurredAt: Date, _ resolution: Resolution) throws -> CaptureOutcome {
+    private func file(_ db: Database, activityId id: Int64, occurredAt: Date, _ resolution: Resolution, matcher: Matcher) throws -> CaptureOutcome {
         switch resolution.status {
         case .matched:
-            try db.cachedStatement(sql: """
-                UPDATE company SET lastActivityAt = ?1 WHERE id = ?2 AND (lastActivityAt IS NULL OR lastActivityAt < ?1)
-                """).execute(arguments: [occurredAt, resolution.companyId])
+            // Written once per company at the end of the transaction; the matcher's tie-break sees it meanwhile.
+            matcher.noteActivity(companyId: resolution.companyId!, at: occurredAt)
             return .matched(activityId: id, companyId: resolution.companyId!, contactId: resolution.contactId)
         case .review:
             for candidate in resolution.candidates {
@@ -95,9 +99,9 @@ extension CRMDatabase {
         switch agent {
         case nil: return nil
         case .userId(let id): return try User.exists(db, key: id) ? id : nil
-        case .extension(let ext): return try matcher.colleague(db, kind: .extension, value: ext)
-        case .email(let raw): return try EmailAddress.normalize(raw).flatMap { try matcher.colleague(db, kind: .email, value: $0) }
-        case .phone(let raw): return try policy.phones.normalize(raw).flatMap { try matcher.colleague(db, kind: .phone, value: $0) }
+        case .extension(let ext): return try matcher.colleague(.extension, ext)
+        case .email(let raw): return try EmailAddress.normalize(raw).flatMap { try matcher.colleague(.email, $0) }
+        case .phone(let raw): return try policy.phones.normalize(raw).flatMap { try matcher.colleague(.phone, $0) }
         }
     }
 
@@ -153,7 +157,8 @@ extension CRMDatabase {
     }
 
     private func relink(_ db: Database, activityIds: [Int64]) throws {
-        let matcher = Matcher(policy: policy)
+        let matcher = try Matcher(policy: policy, db: db, preloadColleagues: false)
+        defer { try? matcher.flushLastActivity(db) }
         for id in activityIds {
             guard let activity = try Activity.fetchOne(db, key: id) else { continue }
             var participants = NormalizedParticipants()
@@ -164,7 +169,7 @@ extension CRMDatabase {
             guard resolution.status != .unmatched else { continue }
             try db.execute(sql: "UPDATE activity SET status = ?, companyId = ?, contactId = ? WHERE id = ?",
                            arguments: [resolution.status.rawValue, resolution.companyId, resolution.contactId, id])
-            _ = try file(db, activityId: id, occurredAt: activity.occurredAt, resolution)
+            _ = try file(db, activityId: id, occurredAt: activity.occurredAt, resolution, matcher: matcher)
         }
     }
 

@@ -20,10 +20,44 @@ struct Resolution: Sendable {
     var candidates: [Candidate] = []
 }
 
-/// The matching rules of DESIGN.md, run inside a database transaction. Lookups use cached statements on
-/// indexed columns: capture runs this for every call, email and meeting.
-struct Matcher {
+/// The matching rules of DESIGN.md, run inside one database transaction (make one per transaction). The
+/// colleagues' addresses are read once; the lookups are statements prepared once, on indexed columns:
+/// capture runs this for every call, email and meeting.
+final class Matcher {
     let policy: MatchingPolicy
+    /// All colleagues' addresses when preloaded (a capture batch), else looked up one by one (a single identify).
+    private let colleagues: [String: Int64]?
+    private let byColleague: Statement
+    /// Companies active in this transaction and when, written by ``flushLastActivity(_:)``.
+    private var lastActivity: [Int64: Date] = [:]
+    private let byContactPhone: Statement
+    private let byCompanyPhone: Statement
+    private let byContactEmail: Statement
+    private let byDomain: Statement
+
+    init(policy: MatchingPolicy, db: Database, preloadColleagues: Bool) throws {
+        self.policy = policy
+        if preloadColleagues {
+            var colleagues: [String: Int64] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT kind, value, userId FROM userAddress") {
+                colleagues[(row[0] as String) + ":" + (row[1] as String)] = row[2]
+            }
+            self.colleagues = colleagues
+        } else {
+            self.colleagues = nil
+        }
+        byColleague = try db.cachedStatement(sql: "SELECT userId FROM userAddress WHERE kind = ? AND value = ?")
+        byContactPhone = try db.cachedStatement(sql: """
+            SELECT contact.companyId, contact.id FROM contactPhone JOIN contact ON contact.id = contactPhone.contactId
+            WHERE contactPhone.phone = ? ORDER BY contact.id
+            """)
+        byCompanyPhone = try db.cachedStatement(sql: "SELECT companyId FROM companyPhone WHERE phone = ? ORDER BY companyId")
+        byContactEmail = try db.cachedStatement(sql: """
+            SELECT contact.companyId, contact.id FROM contactEmail JOIN contact ON contact.id = contactEmail.contactId
+            WHERE contactEmail.email = ? ORDER BY contact.id
+            """)
+        byDomain = try db.cachedStatement(sql: "SELECT companyId FROM companyDomain WHERE domain = ?")
+    }
 
     /// Phone numbers to E.164, emails lower-cased; colleagues (extensions, their phones, their emails, our
     /// domains) and blocklisted addresses are set aside.
@@ -34,18 +68,18 @@ struct Matcher {
             case .phone(let raw):
                 let digits = raw.filter(\.isNumber)
                 if !digits.isEmpty, digits.count < 7, raw.allSatisfy({ $0.isNumber || $0 == "*" || $0 == "#" }) {
-                    if let user = try colleague(db, kind: .extension, value: digits) { append(user, to: &result.colleagues) }
+                    if let user = try colleague(.extension, digits) { append(user, to: &result.colleagues) }
                     continue // an extension nobody has: a queue or ring group, not a customer
                 }
                 guard let e164 = policy.phones.normalize(raw) else { result.unreadable.append(raw); continue }
-                if let user = try colleague(db, kind: .phone, value: e164) {
+                if let user = try colleague(.phone, e164) {
                     append(user, to: &result.colleagues)
                 } else if !result.phones.contains(e164) {
                     result.phones.append(e164)
                 }
             case .email(let raw):
                 guard let email = EmailAddress.normalize(raw) else { result.unreadable.append(raw); continue }
-                if let user = try colleague(db, kind: .email, value: email) {
+                if let user = try colleague(.email, email) {
                     append(user, to: &result.colleagues)
                 } else if let domain = EmailAddress.domain(of: email), policy.isOwn(domain) {
                     continue // a colleague without a user (a shared mailbox of ours)
@@ -61,9 +95,22 @@ struct Matcher {
 
     private func append(_ id: Int64, to list: inout [Int64]) { if !list.contains(id) { list.append(id) } }
 
-    func colleague(_ db: Database, kind: UserAddress.Kind, value: String) throws -> Int64? {
-        let statement = try db.cachedStatement(sql: "SELECT userId FROM userAddress WHERE kind = ? AND value = ?")
-        return try Int64.fetchOne(statement, arguments: [kind.rawValue, value])
+    /// The colleague with that extension, phone or email.
+    func colleague(_ kind: UserAddress.Kind, _ value: String) throws -> Int64? {
+        if let colleagues { return colleagues[kind.rawValue + ":" + value] }
+        return try Int64.fetchOne(byColleague, arguments: [kind.rawValue, value])
+    }
+
+    func noteActivity(companyId: Int64, at date: Date) {
+        if let known = lastActivity[companyId], known >= date { return }
+        lastActivity[companyId] = date
+    }
+
+    /// Writes the newest activity time of every company filed in this transaction.
+    func flushLastActivity(_ db: Database) throws {
+        let update = try db.cachedStatement(sql: "UPDATE company SET lastActivityAt = ?1 WHERE id = ?2 AND (lastActivityAt IS NULL OR lastActivityAt < ?1)")
+        for (companyId, date) in lastActivity { try update.execute(arguments: [DatabaseDate.string(date), companyId]) }
+        lastActivity.removeAll()
     }
 
     /// Exact phone/email of a contact first; failing that, a company's own number or a firm domain. Several
@@ -71,17 +118,6 @@ struct Matcher {
     func resolve(_ db: Database, _ participants: NormalizedParticipants, agentId: Int64?) throws -> Resolution {
         var exact: [Resolution.Candidate] = []
         var loose: [Resolution.Candidate] = []
-        let byContactPhone = try db.cachedStatement(sql: """
-            SELECT contact.companyId, contact.id FROM contactPhone JOIN contact ON contact.id = contactPhone.contactId
-            WHERE contactPhone.phone = ? ORDER BY contact.id
-            """)
-        let byCompanyPhone = try db.cachedStatement(sql: "SELECT companyId FROM companyPhone WHERE phone = ? ORDER BY companyId")
-        let byContactEmail = try db.cachedStatement(sql: """
-            SELECT contact.companyId, contact.id FROM contactEmail JOIN contact ON contact.id = contactEmail.contactId
-            WHERE contactEmail.email = ? ORDER BY contact.id
-            """)
-        let byDomain = try db.cachedStatement(sql: "SELECT companyId FROM companyDomain WHERE domain = ?")
-
         for phone in participants.phones {
             let rows = try Row.fetchAll(byContactPhone, arguments: [phone])
             for row in rows { exact.append(.init(companyId: row[0], contactId: row[1], reason: "contact phone \(phone)")) }
@@ -127,7 +163,12 @@ struct Matcher {
             if mine.count == 1 { return mine[0] }
             if mine.count > 1 { pool = mine }
         }
-        let activity = Dictionary(uniqueKeysWithValues: rows.map { ($0["id"] as Int64, $0["lastActivityAt"] as Date?) })
+        // Activity filed earlier in this transaction counts too (it is written at the end).
+        let activity = Dictionary(uniqueKeysWithValues: rows.map { row -> (Int64, Date?) in
+            let id: Int64 = row["id"]
+            let stored: Date? = row["lastActivityAt"]
+            return (id, [stored, lastActivity[id]].compactMap { $0 }.max())
+        })
         let dated = pool.compactMap { candidate in activity[candidate.companyId].flatMap { $0 }.map { (candidate, $0) } }
         guard let newest = dated.max(by: { $0.1 < $1.1 }) else { return nil }
         return dated.filter({ $0.1 == newest.1 }).count == 1 ? newest.0 : nil

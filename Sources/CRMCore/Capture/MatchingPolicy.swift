@@ -57,34 +57,62 @@ public struct MatchingPolicy: Sendable, Hashable {
 }
 
 /// Email address helpers: lower-casing, domain extraction, and website → domain.
+///
+/// These run for every participant of every captured email, so they work on UTF-8 directly instead of going
+/// through Foundation's `NSString` bridging.
 public enum EmailAddress {
-    /// Lower-cased address without surrounding spaces and angle brackets, or nil when it has no "@".
+    /// Lower-cased address without surrounding spaces, angle brackets or `mailto:`, or nil when it is not
+    /// `local@domain`.
     public static func normalize(_ raw: String) -> String? {
-        var text = raw.trimmingCharacters(in: .whitespacesAndNewlines)
-        if let open = text.lastIndex(of: "<"), let close = text.lastIndex(of: ">"), open < close {
-            text = String(text[text.index(after: open)..<close])
+        // The common case, a plain lower-case ASCII address, needs no work at all.
+        var at = -1
+        var plain = true
+        var index = 0
+        for byte in raw.utf8 {
+            if byte == UInt8(ascii: "@") { at = index }
+            if byte <= 0x20 || byte >= 0x80 || (byte >= 0x41 && byte <= 0x5A) || byte == UInt8(ascii: "<") || byte == UInt8(ascii: ">") || byte == UInt8(ascii: ":") {
+                plain = false
+                break
+            }
+            index += 1
         }
-        if text.lowercased().hasPrefix("mailto:") { text = String(text.dropFirst(7)) }
-        let lowered = text.lowercased()
-        guard let at = lowered.lastIndex(of: "@"), at != lowered.startIndex, lowered.index(after: at) != lowered.endIndex,
-              !lowered.contains(" ")
+        if plain { return at > 0 && at < index - 1 ? raw : nil }
+        var text = Substring(raw)
+        if let open = text.lastIndex(of: "<"), let close = text.lastIndex(of: ">"), open < close {
+            text = text[text.index(after: open)..<close]
+        }
+        text = trimmed(text)
+        if text.utf8.count >= 7, text.prefix(7).lowercased() == "mailto:" { text = text.dropFirst(7) }
+        guard let at = text.lastIndex(of: "@"), at != text.startIndex, text.index(after: at) != text.endIndex,
+              !text.utf8.contains(where: { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D })
         else { return nil }
-        return lowered
+        return text.utf8.contains(where: { $0 >= 0x41 && $0 <= 0x5A || $0 >= 0x80 }) ? text.lowercased() : String(text)
     }
 
     public static func domain(of email: String) -> String? {
-        guard let at = email.lastIndex(of: "@") else { return nil }
+        guard let at = email.utf8.lastIndex(of: UInt8(ascii: "@")) else { return nil }
         return normalizeDomain(String(email[email.index(after: at)...]))
     }
 
     /// "https://www.Acme.com/contact" → "acme.com"; "ACME.COM." → "acme.com".
     public static func normalizeDomain(_ raw: String) -> String {
-        var text = raw.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
-        for scheme in ["https://", "http://"] where text.hasPrefix(scheme) { text = String(text.dropFirst(scheme.count)) }
-        if let slash = text.firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" }) { text = String(text[..<slash]) }
-        if let colon = text.firstIndex(of: ":") { text = String(text[..<colon]) }
-        if text.hasPrefix("www.") { text = String(text.dropFirst(4)) }
-        while text.hasSuffix(".") { text.removeLast() }
+        let isBare = raw.utf8.allSatisfy { ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D || $0 == 0x2E }
+        if isBare && !raw.hasPrefix("www.") && !raw.hasSuffix(".") {
+            return raw // already a bare lower-case domain
+        }
+        var text = trimmed(Substring(raw))
+        if text.utf8.contains(where: { $0 >= 0x41 && $0 <= 0x5A || $0 >= 0x80 }) { text = Substring(text.lowercased()) }
+        for scheme in ["https://", "http://"] where text.hasPrefix(scheme) { text = text.dropFirst(scheme.count) }
+        if let end = text.firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" || $0 == ":" }) { text = text[..<end] }
+        if text.hasPrefix("www.") { text = text.dropFirst(4) }
+        while text.hasSuffix(".") { text = text.dropLast() }
+        return String(text)
+    }
+
+    private static func trimmed(_ text: Substring) -> Substring {
+        var text = text
+        while let first = text.utf8.first, first <= 0x20 { text = text.dropFirst() }
+        while let last = text.utf8.last, last <= 0x20 { text = text.dropLast() }
         return text
     }
 }

@@ -25,21 +25,26 @@ public struct PhoneNormalizer: Sendable, Hashable {
     /// The E.164 form, or nil when the text is not a usable phone number (too short, letters, empty).
     /// Short digit strings (internal extensions) return nil: they are resolved against users, not contacts.
     public func normalize(_ raw: String) -> String? {
-        var digits = ""
+        // Bytes, not Characters: this runs for every participant of every captured call.
+        var digits: [UInt8] = []
+        digits.reserveCapacity(16)
         var plus = false
-        for (index, char) in raw.unicodeScalars.enumerated() {
-            switch char {
-            case "0"..."9": digits.unicodeScalars.append(char)
-            case "+" where digits.isEmpty && !plus: plus = true
-            case " ", "-", "(", ")", ".", "/", "\u{00A0}", "\t": continue
+        var index = 0
+        for byte in raw.utf8 {
+            defer { index += 1 }
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digits.append(byte)
+            case UInt8(ascii: "+") where digits.isEmpty && !plus: plus = true
+            case UInt8(ascii: " "), UInt8(ascii: "-"), UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: "."), UInt8(ascii: "/"), 0x09, 0xC2, 0xA0:
+                continue // formatting (0xC2 0xA0 is a no-break space)
             default:
-                // "tel:" URIs and extensions written as ";ext=" or " x12" end the number.
-                if digits.isEmpty && !plus && index < 4 && "tel:".unicodeScalars.contains(char) { continue }
-                if !digits.isEmpty { return finish(digits: digits, plus: plus) }
+                // "tel:" URIs; an extension written as ";ext=" or " x12" ends the number.
+                if digits.isEmpty && !plus && index < 4 && "tel:".utf8.contains(byte) { continue }
+                if !digits.isEmpty { return finish(digits: String(decoding: digits, as: UTF8.self), plus: plus) }
                 return nil
             }
         }
-        return finish(digits: digits, plus: plus)
+        return finish(digits: String(decoding: digits, as: UTF8.self), plus: plus)
     }
 
     private func finish(digits: String, plus: Bool) -> String? {

@@ -41,6 +41,7 @@ public final class CRMDatabase: Sendable {
             // memory map and a 32 MiB page cache instead of one pread per B-tree page (3x faster at 1M contacts).
             try db.execute(sql: "PRAGMA mmap_size = 1073741824")
             try db.execute(sql: "PRAGMA cache_size = -32768")
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = 10000")
         }
         return configuration
     }

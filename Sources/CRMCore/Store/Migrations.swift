@@ -123,28 +123,32 @@ enum Migrations {
                 t.column("occurredAt", .datetime).notNull().indexed()
                 t.column("agentId", .integer).references("user")
                 t.column("direction", .text).notNull()
-                t.column("status", .text).notNull().indexed()
+                t.column("status", .text).notNull()
                 t.column("companyId", .integer).references("company", onDelete: .setNull).indexed()
                 t.column("contactId", .integer).references("contact", onDelete: .setNull)
                 t.column("subject", .text)
                 t.column("details", .text).notNull()
                 t.column("capturedAt", .datetime).notNull()
             }
-            // The same message in two agents' mailboxes is one activity linked to both.
+            // Only what waits for a person or a match is looked up by status: a partial index stays small.
+            try db.execute(sql: "CREATE INDEX activity_pending ON activity(status) WHERE status IN ('unmatched', 'review')")
+            // The same message in two agents' mailboxes is one activity linked to both: `activity.agentId` is the
+            // first agent, this table holds the others.
             try db.create(table: "activityAgent") { t in
                 t.column("activityId", .integer).notNull().references("activity", onDelete: .cascade)
                 t.column("userId", .integer).notNull().references("user")
                 t.primaryKey(["activityId", "userId"])
             }
-            try db.create(table: "activityParticipant") { t in
+            // Keyed by value (retroactive linking looks activities up by number or address); no rowid, no extra index.
+            try db.create(table: "activityParticipant", options: .withoutRowID) { t in
+                t.column("value", .text).notNull()
                 t.column("activityId", .integer).notNull().references("activity", onDelete: .cascade)
                 t.column("kind", .text).notNull()
-                t.column("value", .text).notNull()
                 t.column("domain", .text)
-                t.primaryKey(["activityId", "kind", "value"])
+                t.primaryKey(["value", "activityId"])
             }
-            try db.create(index: "activityParticipant_value", on: "activityParticipant", columns: ["value"])
-            try db.create(index: "activityParticipant_domain", on: "activityParticipant", columns: ["domain"])
+            try db.create(index: "activityParticipant_activityId", on: "activityParticipant", columns: ["activityId"])
+            try db.execute(sql: "CREATE INDEX activityParticipant_domain ON activityParticipant(domain) WHERE domain IS NOT NULL")
             try db.create(table: "reviewCandidate") { t in
                 t.column("activityId", .integer).notNull().references("activity", onDelete: .cascade)
                 t.column("companyId", .integer).notNull().references("company", onDelete: .cascade)
