@@ -30,8 +30,7 @@ extension CRMDatabase {
     /// Adds a contact to a company. Unmatched activities with one of its numbers or addresses are linked now.
     @discardableResult
     public func addContact(companyId: Int64, _ contact: NewContact, actorId: Int64) throws -> Contact {
-        try writer.write { db in
-            _ = try requireActor(db, actorId, .editCompany)
+        try write(as: actorId, .editCompany) { db, _ in
             _ = try requireCompany(db, companyId)
             return try insertContact(db, companyId: companyId, contact)
         }
@@ -50,16 +49,14 @@ extension CRMDatabase {
     }
 
     public func addContactPhone(contactId: Int64, phone: String, actorId: Int64) throws {
-        try writer.write { db in
-            _ = try requireActor(db, actorId, .editCompany)
+        try write(as: actorId, .editCompany) { db, _ in
             _ = try requireContact(db, contactId)
             try insertContactPhone(db, contactId: contactId, phone: phone)
         }
     }
 
     public func addContactEmail(contactId: Int64, email: String, actorId: Int64) throws {
-        try writer.write { db in
-            _ = try requireActor(db, actorId, .editCompany)
+        try write(as: actorId, .editCompany) { db, _ in
             _ = try requireContact(db, contactId)
             try insertContactEmail(db, contactId: contactId, email: email)
         }

@@ -140,6 +140,11 @@ extension CRMDatabase {
 
     // MARK: Permission checks
 
+    /// One write transaction acting as `actorId`, refused unless their role grants `permission`.
+    func write<T>(as actorId: Int64, _ permission: Permission, _ body: (Database, User) throws -> T) throws -> T {
+        try writer.write { db in try body(db, try requireActor(db, actorId, permission)) }
+    }
+
     /// The acting user, if they exist, are active and their role grants `permission`.
     func requireActor(_ db: Database, _ actorId: Int64?, _ permission: Permission) throws -> User {
         guard let actorId else { throw CRMError.forbidden("an acting user is required to \(permission.rawValue)") }

@@ -61,8 +61,7 @@ extension CRMDatabase {
 
     /// Adds a domain to a company; refuses free-mail, our own domains, and a domain another company has.
     public func addDomain(companyId: Int64, domain: String, actorId: Int64) throws {
-        try writer.write { db in
-            _ = try requireActor(db, actorId, .editCompany)
+        try write(as: actorId, .editCompany) { db, _ in
             _ = try requireCompany(db, companyId)
             try insertDomain(db, companyId: companyId, domain: domain, ignoreIfSame: false)
         }
@@ -82,8 +81,7 @@ extension CRMDatabase {
     }
 
     public func addCompanyPhone(companyId: Int64, phone: String, actorId: Int64) throws {
-        try writer.write { db in
-            _ = try requireActor(db, actorId, .editCompany)
+        try write(as: actorId, .editCompany) { db, _ in
             _ = try requireCompany(db, companyId)
             try insertCompanyPhone(db, companyId: companyId, phone: phone)
         }
