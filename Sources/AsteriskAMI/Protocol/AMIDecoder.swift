@@ -78,82 +78,97 @@ public struct AMIDecoder: NIOSingleStepByteToMessageDecoder {
 
     public mutating func decode(buffer: inout ByteBuffer) throws -> AMIFrame? {
         while true {
-            let readable = buffer.readableBytes
-            guard let newline = buffer.withUnsafeReadableBytes({ raw -> Int? in
-                guard scanned < raw.count else { return nil }
-                let base = raw.baseAddress! + scanned
-                guard let hit = memchr(base, 0x0A, raw.count - scanned) else { return nil }
-                return scanned + (UnsafeRawPointer(hit) - UnsafeRawPointer(base))
-            }) else {
-                // No complete line. A partial line that already exceeds the limit is dropped now, so a
-                // hostile peer cannot make us buffer without bound.
-                if readable > limits.maxMessageBytes {
-                    let dropped = readable
-                    buffer.moveReaderIndex(forwardBy: readable)
+            // One pass over the raw bytes per call: every complete line is classified here, and the loop
+            // below only applies what the pass found (emit, skip, consume).
+            let step = buffer.withUnsafeReadableBytes { raw in scan(raw) }
+            switch step {
+            case .needMoreData:
+                if buffer.readableBytes > limits.maxMessageBytes {
+                    // A partial line beyond the limit is dropped now: a hostile peer cannot make us buffer
+                    // without bound.
+                    let dropped = buffer.readableBytes
+                    buffer.moveReaderIndex(forwardBy: dropped)
                     beginSkipping(dropped: dropped, reason: AMIDecodingError.lineTooLong)
+                    scanned = 0
                 }
                 return nil
-            }
-            let lineStart = scanned
-            var lineEnd = newline
-            if lineEnd > lineStart, buffer.getInteger(at: buffer.readerIndex + lineEnd - 1, as: UInt8.self) == 0x0D { lineEnd -= 1 }
-            scanned = newline + 1
-
-            if skipping {
-                // Drop what was read; the skipped message ends at its empty line.
-                buffer.moveReaderIndex(forwardBy: scanned)
-                skippedBytes += scanned
-                scanned = 0
-                if lineEnd == lineStart {
-                    let error = skipReason(skippedBytes)
-                    resetMessage()
-                    return .skipped(error)
-                }
-                continue
-            }
-
-            let isEmpty = lineEnd == lineStart
-            if inCommandOutput {
-                appendCommandOutput(buffer, lineStart, lineEnd)
-                if let skipped = checkLimits(&buffer) { return skipped }
-                continue
-            }
-            if isEmpty {
-                if fields.isEmpty {
-                    // A stray empty line between messages.
-                    buffer.moveReaderIndex(forwardBy: scanned)
-                    scanned = 0
-                    continue
-                }
+            case .message:
                 let bytes = buffer.readSlice(length: scanned)!
                 let message = AMIMessage(bytes: bytes, fields: fields)
                 resetMessage()
                 return .message(message)
-            }
-            // The banner is one line at a message boundary (it has no colon, so it cannot be a header).
-            if fields.isEmpty, let version = banner(buffer, lineStart, lineEnd) {
+            case .banner(let start, let end):
+                let version = buffer.getString(at: buffer.readerIndex + start, length: end - start) ?? ""
                 buffer.moveReaderIndex(forwardBy: scanned)
                 scanned = 0
                 return .banner(version: version)
+            case .consume:
+                buffer.moveReaderIndex(forwardBy: scanned)
+                if skipping { skippedBytes += scanned }
+                scanned = 0
+            case .skipEnded:
+                buffer.moveReaderIndex(forwardBy: scanned)
+                skippedBytes += scanned
+                let error = skipReason(skippedBytes)
+                resetMessage()
+                return .skipped(error)
+            case .overLimit(let reason):
+                beginSkipping(dropped: 0, reason: reason)
+                buffer.moveReaderIndex(forwardBy: scanned)
+                skippedBytes += scanned
+                scanned = 0
             }
-            if let colon = headerColon(buffer, lineStart, lineEnd), !commandOutputStarted {
+        }
+    }
+
+    private enum Step {
+        case needMoreData
+        case message
+        /// The version text's position (after "Asterisk Call Manager/").
+        case banner(start: Int, end: Int)
+        /// Drop `scanned` bytes (a stray empty line, or lines of a message being skipped).
+        case consume
+        case skipEnded
+        case overLimit((Int) -> AMIDecodingError)
+    }
+
+    private mutating func scan(_ raw: UnsafeRawBufferPointer) -> Step {
+        guard let base = raw.baseAddress else { return .needMoreData }
+        let count = raw.count
+        while scanned < count {
+            guard let hit = memchr(base + scanned, 0x0A, count - scanned) else { return .needMoreData }
+            let lineStart = scanned
+            let newline = UnsafeRawPointer(hit) - base
+            var lineEnd = newline
+            if lineEnd > lineStart, raw[lineEnd - 1] == 0x0D { lineEnd -= 1 }
+            scanned = newline + 1
+
+            if skipping { return lineEnd == lineStart ? .skipEnded : .consume }
+            if inCommandOutput {
+                appendCommandOutput(raw, lineStart, lineEnd)
+            } else if lineEnd == lineStart {
+                return fields.isEmpty ? .consume : .message
+            } else if fields.isEmpty, raw[lineStart] == UInt8(ascii: "A"), let version = Self.bannerVersion(raw, lineStart, lineEnd) {
+                return .banner(start: version, end: lineEnd)
+            } else if !commandOutputStarted, let colon = Self.headerColon(raw, lineStart, lineEnd) {
                 var valueStart = colon + 1
-                if valueStart < lineEnd, buffer.getInteger(at: buffer.readerIndex + valueStart, as: UInt8.self) == 0x20 { valueStart += 1 }
+                if valueStart < lineEnd, raw[valueStart] == 0x20 { valueStart += 1 }
                 fields.append(AMIMessage.Field(nameStart: UInt32(lineStart), nameLength: UInt16(colon - lineStart),
                                                valueStart: UInt32(valueStart), valueLength: UInt32(lineEnd - valueStart)))
-                if fields.count == 1 { inFollows = Self.isFollows(buffer, fields[0]) }
+                if fields.count == 1 { inFollows = Self.isFollows(raw, fields[0]) }
+            } else if inFollows {
+                // A body line after `Response: Follows`: the old Command output, empty lines included.
+                commandOutputStarted = true
+                inCommandOutput = true
+                appendCommandOutput(raw, lineStart, lineEnd)
             } else {
-                // A body line: old Command output, or rows some modules print without a header.
-                if inFollows {
-                    commandOutputStarted = true
-                    inCommandOutput = true
-                    appendCommandOutput(buffer, lineStart, lineEnd)
-                } else {
-                    appendBodyLine(lineStart, lineEnd)
-                }
+                // Rows some modules print without a header.
+                appendBodyLine(lineStart, lineEnd)
             }
-            if let skipped = checkLimits(&buffer) { return skipped }
+            if scanned > limits.maxMessageBytes { return .overLimit(AMIDecodingError.messageTooLarge) }
+            if fields.count > limits.maxFields { return .overLimit(AMIDecodingError.tooManyHeaders) }
         }
+        return .needMoreData
     }
 
     public mutating func decodeLast(buffer: inout ByteBuffer, seenEOF: Bool) throws -> AMIFrame? {
@@ -170,16 +185,27 @@ public struct AMIDecoder: NIOSingleStepByteToMessageDecoder {
     // MARK: Helpers
 
     /// `Response: Follows`: the old `Command` format, whose raw output follows the headers.
-    private static func isFollows(_ buffer: ByteBuffer, _ field: AMIMessage.Field) -> Bool {
-        guard field.nameLength == 8, field.valueLength == 7,
-              let name = buffer.getString(at: buffer.readerIndex + Int(field.nameStart), length: 8),
-              let value = buffer.getString(at: buffer.readerIndex + Int(field.valueStart), length: 7)
-        else { return false }
-        return name.lowercased() == "response" && value.lowercased() == "follows"
+    private static func isFollows(_ raw: UnsafeRawBufferPointer, _ field: AMIMessage.Field) -> Bool {
+        field.nameLength == 8 && field.valueLength == 7
+            && matches(raw, Int(field.nameStart), "response") && matches(raw, Int(field.valueStart), "follows")
     }
 
-    private mutating func appendCommandOutput(_ buffer: ByteBuffer, _ start: Int, _ end: Int) {
-        let (outputEnd, ends) = commandOutput(buffer, start, end)
+    /// Case-insensitive comparison of the bytes at `start` with a lower-case ASCII word.
+    private static func matches(_ raw: UnsafeRawBufferPointer, _ start: Int, _ word: StaticString) -> Bool {
+        var index = start
+        for byte in UnsafeBufferPointer(start: word.utf8Start, count: word.utf8CodeUnitCount) {
+            guard index < raw.count, raw[index] | 0x20 == byte else { return false }
+            index += 1
+        }
+        return true
+    }
+
+    private mutating func appendCommandOutput(_ raw: UnsafeRawBufferPointer, _ start: Int, _ end: Int) {
+        // `--END COMMAND--` ends the output, possibly right after the last output on the same line (Asterisk 1.x).
+        let marker: StaticString = "--END COMMAND--"
+        let length = marker.utf8CodeUnitCount
+        let ends = end - start >= length && memcmp(raw.baseAddress! + end - length, marker.utf8Start, length) == 0
+        let outputEnd = ends ? end - length : end
         if !ends || outputEnd > start { appendBodyLine(start, outputEnd) }
         if ends { inCommandOutput = false }
     }
@@ -188,51 +214,28 @@ public struct AMIDecoder: NIOSingleStepByteToMessageDecoder {
         fields.append(AMIMessage.Field(nameStart: UInt32(start), nameLength: 0, valueStart: UInt32(start), valueLength: UInt32(end - start)))
     }
 
-    /// Splits a line in `Response: Follows` mode into its output part and whether it ends the output
-    /// (`--END COMMAND--`, possibly right after the last output on the same line, as Asterisk 1.x wrote it).
-    private func commandOutput(_ buffer: ByteBuffer, _ start: Int, _ end: Int) -> (outputEnd: Int, ends: Bool) {
-        let marker = "--END COMMAND--".utf8
-        if end - start >= marker.count,
-           buffer.getBytes(at: buffer.readerIndex + end - marker.count, length: marker.count).map({ $0.elementsEqual(marker) }) == true {
-            return (end - marker.count, true)
-        }
-        return (end, false)
+    /// Where the version starts in `Asterisk Call Manager/5.0.2` (or the line's end when there is no "/").
+    private static func bannerVersion(_ raw: UnsafeRawBufferPointer, _ start: Int, _ end: Int) -> Int? {
+        let prefix: StaticString = "Asterisk Call Manager"
+        let length = prefix.utf8CodeUnitCount
+        guard end - start >= length, memcmp(raw.baseAddress! + start, prefix.utf8Start, length) == 0 else { return nil }
+        var index = start + length
+        while index < end, raw[index] != UInt8(ascii: "/") { index += 1 }
+        return index < end ? index + 1 : end
     }
 
-    private func banner(_ buffer: ByteBuffer, _ start: Int, _ end: Int) -> String? {
-        let prefix = "Asterisk Call Manager"
-        guard let line = buffer.getString(at: buffer.readerIndex + start, length: end - start), line.hasPrefix(prefix) else { return nil }
-        if let slash = line.firstIndex(of: "/") { return String(line[line.index(after: slash)...]) }
-        return ""
-    }
-
-    /// The position of the colon of a `Key: Value` line, when the key is a header name (letters, digits, `-`, `_`).
-    private func headerColon(_ buffer: ByteBuffer, _ start: Int, _ end: Int) -> Int? {
-        buffer.withUnsafeReadableBytes { raw -> Int? in
-            var index = start
-            while index < end {
-                let byte = raw[index]
-                if byte == UInt8(ascii: ":") { return index > start && index - start <= Int(UInt16.max) ? index : nil }
-                let isName = (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x30 && byte <= 0x39)
-                    || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "(") || byte == UInt8(ascii: ")")
-                if !isName { return nil }
-                index += 1
-            }
-            return nil
+    /// The position of the colon of a `Key: Value` line, when the key is a header name (letters, digits, `-_.()`).
+    private static func headerColon(_ raw: UnsafeRawBufferPointer, _ start: Int, _ end: Int) -> Int? {
+        var index = start
+        while index < end {
+            let byte = raw[index]
+            if byte == UInt8(ascii: ":") { return index > start && index - start <= Int(UInt16.max) ? index : nil }
+            let lower = byte | 0x20
+            let isName = (lower >= 0x61 && lower <= 0x7A) || (byte >= 0x30 && byte <= 0x39)
+                || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "(") || byte == UInt8(ascii: ")")
+            if !isName { return nil }
+            index += 1
         }
-    }
-
-    private mutating func checkLimits(_ buffer: inout ByteBuffer) -> AMIFrame? {
-        if scanned > limits.maxMessageBytes {
-            beginSkipping(dropped: 0, reason: AMIDecodingError.messageTooLarge)
-        } else if fields.count > limits.maxFields {
-            beginSkipping(dropped: 0, reason: AMIDecodingError.tooManyHeaders)
-        } else {
-            return nil
-        }
-        buffer.moveReaderIndex(forwardBy: scanned)
-        skippedBytes += scanned
-        scanned = 0
         return nil
     }
 
