@@ -185,8 +185,8 @@ import Testing
 
     @Test(arguments: [
         "SELECT userId FROM userAddress WHERE kind = 'phone' AND value = '+491'",
-        "SELECT contactId FROM contactPhone WHERE phone = '+491'",
-        "SELECT contactId FROM contactEmail WHERE email = 'a@b.c'",
+        "SELECT companyId, contactId FROM contactPhone WHERE phone = '+491'",
+        "SELECT companyId, contactId FROM contactEmail WHERE email = 'a@b.c'",
         "SELECT companyId FROM companyPhone WHERE phone = '+491'",
         "SELECT companyId FROM companyDomain WHERE domain = 'b.c'",
         "SELECT id FROM activity WHERE sourceKey = 'k'",

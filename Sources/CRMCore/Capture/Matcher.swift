@@ -48,13 +48,11 @@ final class Matcher {
         }
         byColleague = try db.cachedStatement(sql: "SELECT userId FROM userAddress WHERE kind = ? AND value = ?")
         byContactPhone = try db.cachedStatement(sql: """
-            SELECT contact.companyId, contact.id FROM contactPhone JOIN contact ON contact.id = contactPhone.contactId
-            WHERE contactPhone.phone = ? ORDER BY contact.id
+            SELECT companyId, contactId FROM contactPhone WHERE phone = ? ORDER BY contactId
             """)
         byCompanyPhone = try db.cachedStatement(sql: "SELECT companyId FROM companyPhone WHERE phone = ? ORDER BY companyId")
         byContactEmail = try db.cachedStatement(sql: """
-            SELECT contact.companyId, contact.id FROM contactEmail JOIN contact ON contact.id = contactEmail.contactId
-            WHERE contactEmail.email = ? ORDER BY contact.id
+            SELECT companyId, contactId FROM contactEmail WHERE email = ? ORDER BY contactId
             """)
         byDomain = try db.cachedStatement(sql: "SELECT companyId FROM companyDomain WHERE domain = ?")
     }

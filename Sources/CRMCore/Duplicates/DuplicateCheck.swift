@@ -47,8 +47,7 @@ extension CRMDatabase {
         if let domain = probe.domain.map(EmailAddress.normalizeDomain), !domain.isEmpty { domains.append(domain) }
         if let email = probe.email.flatMap(EmailAddress.normalize) {
             let rows = try Row.fetchAll(db, sql: """
-                SELECT DISTINCT contact.companyId FROM contactEmail JOIN contact ON contact.id = contactEmail.contactId
-                WHERE contactEmail.email = ?
+                SELECT DISTINCT companyId FROM contactEmail WHERE email = ?
                 """, arguments: [email])
             for row in rows { add(row[0], 100, "same email \(email)") }
             if let domain = EmailAddress.domain(of: email), policy.isFirmDomain(domain) { domains.append(domain) }
@@ -61,8 +60,7 @@ extension CRMDatabase {
         if let phone = probe.phone.flatMap(policy.phones.normalize) {
             let ids = try Int64.fetchAll(db, sql: """
                 SELECT companyId FROM companyPhone WHERE phone = ?
-                UNION SELECT contact.companyId FROM contactPhone JOIN contact ON contact.id = contactPhone.contactId
-                WHERE contactPhone.phone = ?
+                UNION SELECT companyId FROM contactPhone WHERE phone = ?
                 """, arguments: [phone, phone])
             for id in ids { add(id, 90, "same phone \(phone)") }
         }

@@ -33,6 +33,8 @@ public struct ContactPhone: Codable, Sendable, Hashable, FetchableRecord, Persis
     public var contactId: Int64
     /// E.164.
     public var phone: String
+    /// The contact's company, kept here so that matching a number is one index lookup.
+    public var companyId: Int64
 }
 
 public struct ContactEmail: Codable, Sendable, Hashable, FetchableRecord, PersistableRecord {
@@ -40,6 +42,8 @@ public struct ContactEmail: Codable, Sendable, Hashable, FetchableRecord, Persis
     public var contactId: Int64
     /// Lower-cased.
     public var email: String
+    /// The contact's company, kept here so that matching an address is one index lookup.
+    public var companyId: Int64
 }
 
 /// A message from one colleague to another, usually about a company.

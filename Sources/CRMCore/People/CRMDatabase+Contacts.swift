@@ -43,34 +43,34 @@ extension CRMDatabase {
         var contact = Contact(companyId: companyId, firstName: new.firstName, lastName: new.lastName, title: new.title,
                               language: new.language?.lowercased(), createdAt: now())
         try contact.insert(db)
-        for phone in new.phones { try insertContactPhone(db, contactId: contact.id!, phone: phone) }
-        for email in new.emails { try insertContactEmail(db, contactId: contact.id!, email: email) }
+        for phone in new.phones { try insertContactPhone(db, contact: contact, phone: phone) }
+        for email in new.emails { try insertContactEmail(db, contact: contact, email: email) }
         return contact
     }
 
     public func addContactPhone(contactId: Int64, phone: String, actorId: Int64) throws {
         try write(as: actorId, .editCompany) { db, _ in
-            _ = try requireContact(db, contactId)
-            try insertContactPhone(db, contactId: contactId, phone: phone)
+            try insertContactPhone(db, contact: try requireContact(db, contactId), phone: phone)
         }
     }
 
     public func addContactEmail(contactId: Int64, email: String, actorId: Int64) throws {
         try write(as: actorId, .editCompany) { db, _ in
-            _ = try requireContact(db, contactId)
-            try insertContactEmail(db, contactId: contactId, email: email)
+            try insertContactEmail(db, contact: try requireContact(db, contactId), email: email)
         }
     }
 
-    func insertContactPhone(_ db: Database, contactId: Int64, phone: String) throws {
+    func insertContactPhone(_ db: Database, contact: Contact, phone: String) throws {
         guard let e164 = policy.phones.normalize(phone) else { throw CRMError.invalidInput("'\(phone)' is not a phone number") }
-        try db.execute(sql: "INSERT OR IGNORE INTO contactPhone (contactId, phone) VALUES (?, ?)", arguments: [contactId, e164])
+        try db.execute(sql: "INSERT OR IGNORE INTO contactPhone (contactId, phone, companyId) VALUES (?, ?, ?)",
+                       arguments: [contact.id, e164, contact.companyId])
         try relinkUnmatched(db, values: [e164])
     }
 
-    func insertContactEmail(_ db: Database, contactId: Int64, email: String) throws {
+    func insertContactEmail(_ db: Database, contact: Contact, email: String) throws {
         guard let address = EmailAddress.normalize(email) else { throw CRMError.invalidInput("'\(email)' is not an email address") }
-        try db.execute(sql: "INSERT OR IGNORE INTO contactEmail (contactId, email) VALUES (?, ?)", arguments: [contactId, address])
+        try db.execute(sql: "INSERT OR IGNORE INTO contactEmail (contactId, email, companyId) VALUES (?, ?, ?)",
+                       arguments: [contact.id, address, contact.companyId])
         try relinkUnmatched(db, values: [address])
     }
 

@@ -85,15 +85,19 @@ enum Migrations {
                 t.column("createdAt", .datetime).notNull()
             }
             // Not unique: a shared number or mailbox can belong to several people; capture then asks for review.
-            try db.create(table: "contactPhone") { t in
-                t.column("contactId", .integer).notNull().references("contact", onDelete: .cascade)
+            // The company is kept with the number (contacts do not move between companies), so matching a
+            // number or address is one descent of one B-tree, not two, in tables of millions of rows.
+            try db.create(table: "contactPhone", options: .withoutRowID) { t in
                 t.column("phone", .text).notNull()
+                t.column("contactId", .integer).notNull().references("contact", onDelete: .cascade)
+                t.column("companyId", .integer).notNull().references("company", onDelete: .cascade)
                 t.primaryKey(["phone", "contactId"])
             }
             try db.create(index: "contactPhone_contactId", on: "contactPhone", columns: ["contactId"])
-            try db.create(table: "contactEmail") { t in
-                t.column("contactId", .integer).notNull().references("contact", onDelete: .cascade)
+            try db.create(table: "contactEmail", options: .withoutRowID) { t in
                 t.column("email", .text).notNull()
+                t.column("contactId", .integer).notNull().references("contact", onDelete: .cascade)
+                t.column("companyId", .integer).notNull().references("company", onDelete: .cascade)
                 t.primaryKey(["email", "contactId"])
             }
             try db.create(index: "contactEmail_contactId", on: "contactEmail", columns: ["contactId"])
