@@ -71,9 +71,13 @@ extension CRMDatabase {
                 DatabaseDate.string(now()),
             ])
         let id = db.lastInsertedRowID
-        let insertParticipant = try db.cachedStatement(sql: "INSERT OR IGNORE INTO activityParticipant (activityId, kind, value, domain) VALUES (?, ?, ?, ?)")
-        for phone in participants.phones { try insertParticipant.execute(arguments: [id, "phone", phone, nil]) }
-        for email in participants.emails { try insertParticipant.execute(arguments: [id, "email", email, EmailAddress.domain(of: email)]) }
+        // Participants are kept for what retroactive linking may still claim: unmatched activities only. (Each
+        // row lands on a random page of a large index; writing them for every activity doubled capture's I/O.)
+        if resolution.status == .unmatched {
+            let insertParticipant = try db.cachedStatement(sql: "INSERT OR IGNORE INTO activityParticipant (activityId, kind, value, domain) VALUES (?, ?, ?, ?)")
+            for phone in participants.phones { try insertParticipant.execute(arguments: [id, "phone", phone, nil]) }
+            for email in participants.emails { try insertParticipant.execute(arguments: [id, "email", email, EmailAddress.domain(of: email)]) }
+        }
         return try file(db, activityId: id, occurredAt: captured.occurredAt, resolution, matcher: matcher)
     }
 

@@ -44,7 +44,8 @@ public struct Activity: Codable, Sendable, Hashable, FetchableRecord, MutablePer
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }
 
-/// A phone number or email address that took part in an activity, kept for retroactive linking.
+/// A phone number or email address that took part in an unmatched activity, kept for retroactive linking
+/// (matched, review and internal activities do not need it: nothing will relink them automatically).
 public struct ActivityParticipant: Codable, Sendable, Hashable, FetchableRecord, PersistableRecord {
     public static let databaseTableName = "activityParticipant"
     public enum Kind: String, Codable, Sendable { case phone, email }
