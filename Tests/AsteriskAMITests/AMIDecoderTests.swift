@@ -1,4 +1,4 @@
-import AsteriskAMI
+@testable import AsteriskAMI
 import Foundation
 import NIOCore
 import NIOTestUtils
@@ -164,5 +164,14 @@ enum Corpus {
         let frames = try Corpus.decodeAll(bytes)
         guard case .message(let message) = frames.first else { Issue.record(); return }
         #expect(message["CallerIDName"]?.contains("\u{FFFD}") == true)
+    }
+}
+
+@Suite struct AMIHeaderNameTests {
+    @Test func theNameMasksAcceptExactlyLettersDigitsAndDashUnderscoreDotParentheses() {
+        let allowed = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.()".utf8)
+        for byte in UInt8.min...UInt8.max {
+            #expect(AMIDecoder.isNameByte(byte) == allowed.contains(byte), "byte \(byte)")
+        }
     }
 }
