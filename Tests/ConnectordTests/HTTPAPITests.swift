@@ -34,9 +34,11 @@ import Testing
         let adminToken = try c.ok("users", "token-create", "ada@ours.example", "--as", "1").trimmingCharacters(in: .whitespacesAndNewlines)
         let aliceToken = try c.ok("users", "token-create", "alice@ours.example", "--as", "alice@ours.example").trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(adminToken.hasPrefix("cd_") && adminToken != aliceToken)
-        // An agent cannot mint tokens for someone else.
+        // An agent cannot mint tokens for someone else, and nobody mints one without saying who they are.
         let stolen = try c.run("users", "token-create", "bob@ours.example", "--as", "alice@ours.example")
         #expect(stolen.status == 77)
+        let anonymous = try c.run("users", "token-create", "ada@ours.example")
+        #expect(anonymous.status == 77 && anonymous.stderr.contains("say who you are with --as USER"))
         // The store keeps hashes only: the token text appears nowhere in it.
         let storeBytes = try Data(contentsOf: c.directory.appendingPathComponent("var/connectord.sqlite"))
         #expect(storeBytes.range(of: Data(aliceToken.utf8)) == nil)

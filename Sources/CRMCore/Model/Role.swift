@@ -18,12 +18,13 @@ public enum Permission: String, Sendable {
     case manageTemplates = "create and delete templates"
     case resolveReview = "resolve the review queue"
     case sendNote = "send notes"
+    case manageOwnTokens = "manage their own API tokens"
 
     func isGranted(to role: Role) -> Bool {
         switch (self, role) {
         case (_, .admin): true
         case (.assign, _), (.manageUsers, _), (.manageTemplates, _): false
-        case (.addLead, _), (.sendNote, _), (.editCompany, _): true
+        case (.addLead, _), (.sendNote, _), (.editCompany, _), (.manageOwnTokens, _): true
         case (.moveStage, .agent), (.resolveReview, .agent): true
         case (.moveStage, .sourcer), (.resolveReview, .sourcer): false
         }

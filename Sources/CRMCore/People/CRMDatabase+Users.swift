@@ -91,11 +91,12 @@ extension CRMDatabase {
 
     // MARK: API tokens
 
-    /// Creates a bearer token for a user and returns it in clear once; only its hash is stored.
-    public func createToken(userId: Int64, label: String, actorId: Int64?) throws -> (token: APIToken, secret: String) {
+    /// Creates a bearer token for a user and returns it in clear once; only its hash is stored. Users create
+    /// their own tokens; only an admin creates one for someone else.
+    public func createToken(userId: Int64, label: String, actorId: Int64) throws -> (token: APIToken, secret: String) {
         try writer.write { db in
             guard let user = try User.fetchOne(db, key: userId), user.isActive else { throw CRMError.notFound("user #\(userId)") }
-            if let actorId, actorId != userId { _ = try requireActor(db, actorId, .manageUsers) }
+            _ = try requireActor(db, actorId, actorId == userId ? .manageOwnTokens : .manageUsers)
             var bytes = [UInt8](repeating: 0, count: 32)
             var generator = SystemRandomNumberGenerator()
             for index in bytes.indices { bytes[index] = generator.next() }
@@ -106,10 +107,11 @@ extension CRMDatabase {
         }
     }
 
-    public func revokeToken(_ tokenId: Int64, actorId: Int64?) throws {
+    /// Revokes a token: its owner or an admin.
+    public func revokeToken(_ tokenId: Int64, actorId: Int64) throws {
         try writer.write { db in
             guard var token = try APIToken.fetchOne(db, key: tokenId) else { throw CRMError.notFound("token #\(tokenId)") }
-            if let actorId, actorId != token.userId { _ = try requireActor(db, actorId, .manageUsers) }
+            _ = try requireActor(db, actorId, actorId == token.userId ? .manageOwnTokens : .manageUsers)
             token.revokedAt = token.revokedAt ?? now()
             try token.update(db)
         }

@@ -77,7 +77,7 @@ struct UsersCommand: AsyncParsableCommand {
             try await reportingErrors {
                 let context = try await CommandContext.open(global)
                 let target = try context.database.findUser(user)
-                let (token, secret) = try context.database.createToken(userId: target.id!, label: label, actorId: try context.optionalActorId())
+                let (token, secret) = try context.database.createToken(userId: target.id!, label: label, actorId: try context.actorId())
                 struct Created: Encodable { var id: Int64; var userId: Int64; var token: String }
                 try context.output(Created(id: token.id!, userId: target.id!, token: secret)) { secret }
             }
@@ -92,7 +92,7 @@ struct UsersCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingErrors {
                 let context = try await CommandContext.open(global)
-                try context.database.revokeToken(tokenId, actorId: try context.optionalActorId())
+                try context.database.revokeToken(tokenId, actorId: try context.actorId())
                 try context.output(["revoked": tokenId]) { "revoked token #\(tokenId)" }
             }
         }
