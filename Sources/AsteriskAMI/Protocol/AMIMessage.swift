@@ -81,9 +81,8 @@ public struct AMIMessage: Sendable {
     /// The output of a `Command` action in either format: `Output:` headers (Asterisk 14+) or the raw lines
     /// between the headers and `--END COMMAND--` (older servers), or body lines without a header.
     public var outputLines: [String] {
-        let raw = fields.filter { $0.nameLength == 0 }
-        if !raw.isEmpty { return raw.map { string(at: $0.valueStart, $0.valueLength) } }
-        return values("Output")
+        let raw = bodyLines
+        return raw.isEmpty ? values("Output") : raw
     }
 
     /// `Event`, `Response` or `Action` and its value, from the first header.
@@ -125,19 +124,23 @@ public struct AMIMessage: Sendable {
 }
 
 extension AMIMessage: Hashable {
+    /// Equal when the headers and the body lines are (the bytes they came from may differ: CRLF or LF).
     public static func == (lhs: AMIMessage, rhs: AMIMessage) -> Bool {
-        lhs.headers == rhs.headers && lhs.fields.filter { $0.nameLength == 0 }.count == rhs.fields.filter { $0.nameLength == 0 }.count
-            && lhs.outputLines == rhs.outputLines
+        lhs.headers == rhs.headers && lhs.bodyLines == rhs.bodyLines
     }
     public func hash(into hasher: inout Hasher) {
         hasher.combine(headers)
-        hasher.combine(outputLines)
+        hasher.combine(bodyLines)
+    }
+
+    /// Lines without a header (old `Command` output, rows some modules print).
+    private var bodyLines: [String] {
+        fields.compactMap { $0.nameLength == 0 ? string(at: $0.valueStart, $0.valueLength) : nil }
     }
 }
 
 extension AMIMessage: CustomStringConvertible {
     public var description: String {
-        (headers.map(\.description) + fields.filter { $0.nameLength == 0 }.map { string(at: $0.valueStart, $0.valueLength) })
-            .joined(separator: "\\r\\n")
+        (headers.map(\.description) + bodyLines).joined(separator: "\\r\\n")
     }
 }

@@ -161,8 +161,8 @@ extension CRMDatabase {
     }
 
     private func relink(_ db: Database, activityIds: [Int64]) throws {
+        guard !activityIds.isEmpty else { return }
         let matcher = try Matcher(policy: policy, db: db, preloadColleagues: false)
-        defer { try? matcher.flushLastActivity(db) }
         for id in activityIds {
             guard let activity = try Activity.fetchOne(db, key: id) else { continue }
             var participants = NormalizedParticipants()
@@ -175,6 +175,8 @@ extension CRMDatabase {
                            arguments: [resolution.status.rawValue, resolution.companyId, resolution.contactId, id])
             _ = try file(db, activityId: id, occurredAt: activity.occurredAt, resolution, matcher: matcher)
         }
+        // In the same transaction, and an error here fails it (a swallowed one would leave recency stale).
+        try matcher.flushLastActivity(db)
     }
 
     // MARK: Cursors
