@@ -86,6 +86,27 @@ import Testing
         #expect(daemon.stop() == 0)
     }
 
+    @Test func hostileBodiesGetA4xxAndTheDaemonCarriesOn() async throws {
+        let c = try ConnectordProcess()
+        try c.ok("users", "add", "--name", "Ada Admin", "--email", "ada@ours.example", "--role", "admin")
+        try c.ok("leads", "add", "--as", "1", "--name", "Acme")
+        let token = try c.ok("users", "token-create", "1", "--as", "1").trimmingCharacters(in: .whitespacesAndNewlines)
+        let daemon = try RunningDaemon(c)
+        let bodies = ["", "{", "null", "[]", #"{"to": 42}"#, #"{"to":"firm\u0000"}"#, String(repeating: "[", count: 100_000),
+                      #"{"agent":"1; DROP TABLE company"}"#, String(repeating: "x", count: 3 << 20)]
+        for body in bodies {
+            for path in ["/api/companies/1/stage", "/api/companies/1/assign", "/api/companies/abc/stage"] {
+                let reply = try await request(daemon, .POST, path, token: token, body: body)
+                #expect((400..<500).contains(reply.status), "\(path) \(body.prefix(40)): \(reply.status)")
+            }
+        }
+        // Nothing was changed, and the daemon still answers.
+        #expect(try await request(daemon, .GET, "/healthz").status == 200)
+        let companies = try await request(daemon, .GET, "/api/companies", token: token)
+        #expect((companies.json as? [[String: Any]])?.first?["stage"] as? String == "lead")
+        #expect(daemon.stop() == 0)
+    }
+
     @Test func theDaemonStopsCleanlyOnSIGINTToo() async throws {
         let c = try ConnectordProcess()
         let daemon = try RunningDaemon(c)
