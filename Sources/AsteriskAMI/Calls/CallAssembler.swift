@@ -1,0 +1,226 @@
+import struct Foundation.Date
+
+/// Turns `CallSignal`s into finished `CallRecord`s: one per customer call, however many channels,
+/// Linkedids and transfers it went through. No I/O.
+///
+/// A record is opened by the first signal about a caller and knows every channel that took part. A transfer
+/// joins the records of its parties (the consultation call of an attended transfer becomes part of the
+/// customer's call), and the record is finished when its caller hangs up.
+struct CallAssembler {
+    let directory: AgentDirectory
+
+    /// A call being put together.
+    private final class Draft {
+        var id: String
+        let openedAt: Date
+        var callerAgent: String?
+        var callerNumber: String?
+        var callerName: String?
+        var dialled: String?
+        var rang: [String] = []
+        var ringingExternal: String?
+        var talked: [String] = []
+        var answeredAt: Date?
+        var abandoned = false
+        var queue: String?
+        var transfers: [CallTransfer] = []
+        var recordingFile: String?
+        var channelIDs: [String] = []
+        var linkedIDs: Set<String> = []
+        var dialStatuses: [String] = []
+
+        init(id: String, openedAt: Date) {
+            self.id = id
+            self.openedAt = openedAt
+        }
+    }
+
+    private var draftByChannel: [String: Draft] = [:]
+    private var draftByLinkedid: [String: Draft] = [:]
+    /// Queue names announced (QueueCallerJoin) before the caller's call was opened.
+    private var queueByChannel: [String: String] = [:]
+
+    init(directory: AgentDirectory) {
+        self.directory = directory
+    }
+
+    var callsInProgress: Int { Set(draftByChannel.values.map(ObjectIdentifier.init)).count }
+
+    mutating func reset() {
+        draftByChannel.removeAll()
+        draftByLinkedid.removeAll()
+        queueByChannel.removeAll()
+    }
+
+    mutating func queueJoined(uniqueid: String, queue: String) {
+        if let draft = draftByChannel[uniqueid] { draft.queue = queue } else { queueByChannel[uniqueid] = queue }
+    }
+
+    mutating func recordingStarted(uniqueid: String, linkedid: String?, file: String) {
+        guard let draft = draftByChannel[uniqueid] ?? linkedid.flatMap({ draftByLinkedid[$0] }) else { return }
+        if draft.recordingFile == nil { draft.recordingFile = file }
+    }
+
+    mutating func apply(_ signal: CallSignal, at time: Date, finished: inout [CallRecord]) {
+        switch signal {
+        case .ringing(let caller, let targets):
+            let draft = open(caller, at: time)
+            for target in targets { rang(target, in: draft, dialledBy: caller) }
+        case .ringingEnded(let caller, let target, let status):
+            let draft = open(caller, at: time)
+            attach(target, to: draft)
+            draft.dialStatuses.append(status)
+        case .answered(let caller, let target):
+            let draft = draftByChannel[caller.uniqueid] ?? draftByChannel[target.uniqueid] ?? open(caller, at: time)
+            attach(caller, to: draft)
+            attach(target, to: draft)
+            if draft.answeredAt == nil { draft.answeredAt = time }
+            if let agent = directory.agent(of: target, calling: false), !draft.talked.contains(agent) {
+                draft.talked.append(agent)
+            }
+        case .attendedTransfer(let caller, let transferer, let target):
+            let draft = merge([caller, transferer, target], at: time)
+            let to = label(target, calling: false)
+            draft.transfers.append(CallTransfer(kind: .attended, by: label(transferer, calling: true), to: [to]))
+            if let agent = directory.agent(of: target, calling: false), !draft.talked.contains(agent) {
+                draft.talked.append(agent)
+            }
+        case .blindTransfer(let caller, let transferer, let targets):
+            let draft = merge([caller, transferer], at: time)
+            for target in targets { rang(target, in: draft, dialledBy: caller) }
+            draft.transfers.append(CallTransfer(kind: .blind, by: label(transferer, calling: true),
+                                                to: targets.map { label($0, calling: false, dialled: caller.exten) }))
+        case .blondeTransfer(let caller, let transferer, let targets):
+            let draft = merge([caller, transferer], at: time)
+            for target in targets { rang(target, in: draft, dialledBy: caller) }
+            draft.transfers.append(CallTransfer(kind: .blonde, by: label(transferer, calling: true),
+                                                to: targets.map { label($0, calling: false, dialled: caller.exten) }))
+        case .queueAbandoned(let caller, let queue):
+            let draft = open(caller, at: time)
+            draft.abandoned = true
+            if let queue { draft.queue = queue }
+        case .userEvent:
+            return
+        case .hungUp(let caller, let reason, let cause):
+            let draft = draftByChannel[caller.uniqueid] ?? open(caller, at: time)
+            finished.append(finish(draft, reason: reason, cause: cause, at: time))
+        }
+    }
+
+    // MARK: drafts
+
+    private mutating func open(_ caller: ChannelSnapshot, at time: Date) -> Draft {
+        if let draft = draftByChannel[caller.uniqueid] { return draft }
+        let draft = Draft(id: caller.linkedid.isEmpty ? caller.uniqueid : caller.linkedid, openedAt: time)
+        draft.callerAgent = directory.agent(of: caller, calling: true)
+        draft.callerNumber = caller.callerIDNum
+        draft.callerName = caller.callerIDName
+        draft.dialled = caller.exten
+        draft.queue = queueByChannel.removeValue(forKey: caller.uniqueid)
+        attach(caller, to: draft)
+        return draft
+    }
+
+    private mutating func attach(_ channel: ChannelSnapshot, to draft: Draft) {
+        if draftByChannel[channel.uniqueid] !== draft {
+            draftByChannel[channel.uniqueid] = draft
+            draft.channelIDs.append(channel.uniqueid)
+        }
+        if draft.linkedIDs.insert(channel.linkedid).inserted { draftByLinkedid[channel.linkedid] = draft }
+    }
+
+    private mutating func rang(_ target: ChannelSnapshot, in draft: Draft, dialledBy caller: ChannelSnapshot) {
+        attach(target, to: draft)
+        if let agent = directory.agent(of: target, calling: false) {
+            if !draft.rang.contains(agent) { draft.rang.append(agent) }
+        } else if draft.ringingExternal == nil {
+            draft.ringingExternal = caller.exten
+        }
+    }
+
+    /// Joins the drafts the parties belong to; the oldest survives (its id is the call's id).
+    private mutating func merge(_ parties: [ChannelSnapshot], at time: Date) -> Draft {
+        var drafts: [Draft] = []
+        for party in parties {
+            if let draft = draftByChannel[party.uniqueid], !drafts.contains(where: { $0 === draft }) { drafts.append(draft) }
+        }
+        guard let survivor = drafts.min(by: { $0.openedAt < $1.openedAt }) ?? nil else {
+            let draft = open(parties[0], at: time)
+            parties.dropFirst().forEach { attach($0, to: draft) }
+            return draft
+        }
+        for other in drafts where other !== survivor {
+            for id in other.channelIDs { attach(id: id, to: survivor) }
+            for linkedid in other.linkedIDs where survivor.linkedIDs.insert(linkedid).inserted { draftByLinkedid[linkedid] = survivor }
+            for agent in other.rang where !survivor.rang.contains(agent) { survivor.rang.append(agent) }
+            for agent in other.talked where !survivor.talked.contains(agent) { survivor.talked.append(agent) }
+            survivor.transfers += other.transfers
+            survivor.recordingFile = survivor.recordingFile ?? other.recordingFile
+            survivor.queue = survivor.queue ?? other.queue
+            if let answered = other.answeredAt, survivor.answeredAt == nil { survivor.answeredAt = answered }
+        }
+        parties.forEach { attach($0, to: survivor) }
+        return survivor
+    }
+
+    private mutating func attach(id: String, to draft: Draft) {
+        if draftByChannel[id] !== draft {
+            draftByChannel[id] = draft
+            draft.channelIDs.append(id)
+        }
+    }
+
+    private mutating func finish(_ draft: Draft, reason: HangupReason, cause: Int, at time: Date) -> CallRecord {
+        for id in draft.channelIDs where draftByChannel[id] === draft { draftByChannel[id] = nil }
+        for linkedid in draft.linkedIDs where draftByLinkedid[linkedid] === draft { draftByLinkedid[linkedid] = nil }
+
+        let agentInvolved = draft.callerAgent != nil || !draft.rang.isEmpty || !draft.talked.isEmpty
+        let direction: CallDirection
+        let externalNumber: String?
+        if draft.callerAgent == nil {
+            direction = agentInvolved ? .inbound : .external
+            externalNumber = draft.callerNumber
+        } else if draft.ringingExternal != nil || (draft.rang.isEmpty && !(draft.dialled.map(directory.extensions.contains) ?? false)) {
+            direction = .outbound
+            externalNumber = draft.ringingExternal ?? draft.dialled
+        } else {
+            direction = .internal
+            externalNumber = nil
+        }
+
+        let answered = draft.answeredAt != nil
+        let outcome: CallOutcome
+        if answered {
+            outcome = .answered
+        } else if draft.abandoned {
+            outcome = .abandoned
+        } else if reason == .busy || reason == .rejected
+                    || (!draft.dialStatuses.isEmpty && draft.dialStatuses.allSatisfy { $0 == "busy" }) {
+            outcome = .busy
+        } else if reason == .failed || (!draft.dialStatuses.isEmpty && draft.dialStatuses.allSatisfy { $0 == "congestion" || $0 == "chanunavail" }) {
+            outcome = .failed
+        } else {
+            outcome = .missed
+        }
+
+        return CallRecord(
+            id: draft.id, direction: direction, externalNumber: externalNumber,
+            externalName: direction == .inbound ? draft.callerName : nil,
+            placedBy: draft.callerAgent, rang: draft.rang,
+            answeredBy: direction == .outbound ? nil : draft.talked.first,
+            agents: ([draft.callerAgent].compactMap { $0 } + draft.talked).uniqued(), outcome: outcome, hangupReason: reason, hangupCause: cause,
+            queue: draft.queue, transfers: draft.transfers, recordingFile: draft.recordingFile,
+            startedAt: draft.openedAt, answeredAt: draft.answeredAt, endedAt: time, channelIDs: draft.channelIDs)
+    }
+
+    private func label(_ channel: ChannelSnapshot, calling: Bool, dialled: String? = nil) -> String {
+        directory.agent(of: channel, calling: calling) ?? dialled ?? channel.callerIDNum
+    }
+}
+
+extension Array where Element: Hashable {
+    func uniqued() -> [Element] {
+        var seen = Set<Element>()
+        return filter { seen.insert($0).inserted }
+    }
+}

@@ -1,0 +1,57 @@
+import struct Foundation.Date
+
+/// Turns the AMI event stream of one PBX into finished call records. A state machine without I/O: feed it
+/// every event in order with the time it arrived, and it hands back the calls that just ended.
+///
+/// Events it cannot place (about channels that began before we connected) are counted, never fatal. After a
+/// reconnect, call `reset()`: Asterisk does not resend what happened while we were away.
+public struct CallTracker {
+    public let directory: AgentDirectory
+    private let channels = ChannelTracker()
+    private var assembler: CallAssembler
+    /// What the last event said about calls (tests compare these with cacofonisk's callbacks).
+    private(set) var signals: [CallSignal] = []
+
+    public init(directory: AgentDirectory) {
+        self.directory = directory
+        self.assembler = CallAssembler(directory: directory)
+        signals.reserveCapacity(8)
+    }
+
+    /// Calls currently being tracked.
+    public var callsInProgress: Int { assembler.callsInProgress }
+    /// Events that named a channel or bridge the tracker never saw.
+    public var unplacedEvents: Int { channels.unknownReferences }
+
+    public mutating func reset() {
+        channels.reset()
+        assembler.reset()
+    }
+
+    /// Feeds one event; returns the calls it finished (usually none).
+    public mutating func receive(_ event: AMIMessage, at time: Date) -> [CallRecord] {
+        var finished: [CallRecord] = []
+        receive(event, at: time, finished: &finished)
+        return finished
+    }
+
+    /// Feeds one event, appending the calls it finished to `finished` (no allocation when none did).
+    public mutating func receive(_ event: AMIMessage, at time: Date, finished: inout [CallRecord]) {
+        guard case .event(let name) = event.kind else { return }
+        switch name {
+        case "QueueCallerJoin":
+            if let uniqueid = event["Uniqueid"], let queue = event["Queue"] { assembler.queueJoined(uniqueid: uniqueid, queue: queue) }
+        case "VarSet":
+            if event["Variable"] == "MIXMONITOR_FILENAME", let uniqueid = event["Uniqueid"], let file = event["Value"] {
+                assembler.recordingStarted(uniqueid: uniqueid, linkedid: event["Linkedid"], file: file)
+            }
+        case "FullyBooted":
+            assembler.reset()
+        default:
+            break
+        }
+        signals.removeAll(keepingCapacity: true)
+        channels.handle(event, into: &signals)
+        for signal in signals { assembler.apply(signal, at: time, finished: &finished) }
+    }
+}

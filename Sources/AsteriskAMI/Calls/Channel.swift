@@ -1,0 +1,118 @@
+/// One Asterisk channel as the event stream describes it, plus the links the tracker derives: which channel
+/// dials it, which it dials, the other half of a Local channel, the bridge it sits in.
+///
+/// Channels point at each other, and the graph changes on every event; a reference type keeps that graph
+/// cheap to walk. Channels never leave the tracker that owns them.
+final class Channel {
+    let name: String
+    let uniqueid: String
+    var linkedid: String
+    var state: Int
+    var exten: String
+    var accountCode: String
+    var callerIDNum: String
+    var callerIDName: String
+    var connectedLineNum: String
+    var connectedLineName: String
+    let isLocal: Bool
+
+    /// Local channels come in halves `;1` and `;2`; `LocalBridge` links the first to the second.
+    weak var forwardLocal: Channel?
+    weak var backwardLocal: Channel?
+    /// The channel whose `Dial` is ringing this one, and the channels this one is dialing.
+    weak var dialedBy: Channel?
+    var dialing: [Channel] = []
+    weak var bridge: Bridge?
+    /// Created by an `Originate` (a dial with a destination but no source).
+    var isOriginated = false
+    /// The party that placed the call; a channel that created its own Linkedid starts out as one.
+    var isCalling: Bool
+
+    // What the tracker has already said about this channel, so each signal is given once.
+    var ringingReported = false
+    var dialReported = false
+    var answerReported = false
+    var hangupSuppressed = false
+    /// A `BlindTransfer` arrived; the dial that follows is reported as the transfer.
+    var pendingBlindTransferer: Channel?
+
+    init(name: String, uniqueid: String, linkedid: String, state: Int, exten: String, accountCode: String,
+         callerIDNum: String, callerIDName: String, connectedLineNum: String, connectedLineName: String) {
+        self.name = name
+        self.uniqueid = uniqueid
+        self.linkedid = linkedid
+        self.state = state
+        self.exten = exten
+        self.accountCode = accountCode
+        self.callerIDNum = callerIDNum
+        self.callerIDName = callerIDName
+        self.connectedLineNum = connectedLineNum
+        self.connectedLineName = connectedLineName
+        self.isLocal = name.hasPrefix("Local/")
+        self.isCalling = uniqueid == linkedid
+    }
+
+    /// A dialled extension worth reporting: not empty, not the `s` start extension, not a `*` feature code.
+    var hasExtension: Bool { !exten.isEmpty && exten != "s" && !exten.hasPrefix("*") }
+
+    /// The channel on whose behalf this one rings: back through dials and Local halves to the origin.
+    var dialingChannel: Channel {
+        var current = self
+        while var caller = current.dialedBy {
+            if let back = caller.backwardLocal { caller = back }
+            current = caller
+        }
+        return current
+    }
+
+    /// Every real (non-Local) channel ringing on this channel's behalf, through Local halves.
+    var dialedChannels: [Channel] {
+        var result: [Channel] = []
+        for target in dialing {
+            if let next = target.forwardLocal {
+                for channel in next.dialedChannels where !result.contains(where: { $0 === channel }) { result.append(channel) }
+            } else if !result.contains(where: { $0 === target }) {
+                result.append(target)
+            }
+        }
+        return result
+    }
+
+    /// The real channels that can hear this one: its bridge, and bridges reached through Local halves.
+    var bridgePeers: [Channel] {
+        var peers = peersInOwnBridge
+        for half in [forwardLocal, backwardLocal].compactMap({ $0 }) {
+            for peer in half.peersInOwnBridge where !peers.contains(where: { $0 === peer }) { peers.append(peer) }
+        }
+        return peers
+    }
+
+    private var peersInOwnBridge: [Channel] {
+        guard let bridge else { return [] }
+        var peers: [Channel] = isLocal ? [] : [self]
+        func add(_ channel: Channel) { if !peers.contains(where: { $0 === channel }) { peers.append(channel) } }
+        for peer in bridge.peers where peer !== self {
+            if !peer.isLocal {
+                add(peer)
+            } else if let next = peer.forwardLocal {
+                next.peersInOwnBridge.forEach(add)
+            } else if let back = peer.backwardLocal {
+                back.peersInOwnBridge.forEach(add)
+            }
+        }
+        return peers
+    }
+
+    var snapshot: ChannelSnapshot {
+        ChannelSnapshot(name: name, uniqueid: uniqueid, linkedid: linkedid, state: state, exten: exten,
+                        accountCode: accountCode, callerIDNum: callerIDNum, callerIDName: callerIDName,
+                        connectedLineNum: connectedLineNum, connectedLineName: connectedLineName)
+    }
+}
+
+/// An Asterisk bridge: the channels that hear each other.
+final class Bridge {
+    let uniqueid: String
+    var peers: [Channel] = []
+    init(uniqueid: String) { self.uniqueid = uniqueid }
+}

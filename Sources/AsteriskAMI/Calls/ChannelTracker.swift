@@ -1,0 +1,334 @@
+/// Follows channels, dials, Local halves and bridges through the AMI event stream and says, in
+/// `CallSignal`s, who rings whom, who answers, who transfers, and how each call ends. No I/O.
+///
+/// The rules are those of cacofonisk (VoIPGRID's tracker, proven on the recordings our tests replay): a
+/// caller's targets are found by walking dials through Local channel halves; a call is up when a bridge joins
+/// a calling channel and one other real channel; `AttendedTransfer` with a bridge destination is attended,
+/// with a `Dial` destination blonde; `BlindTransfer` is announced when the new target starts ringing.
+///
+/// Events about channels the tracker never saw (it connected mid-call) are counted and ignored.
+final class ChannelTracker {
+    private(set) var channels: [String: Channel] = [:]
+    private var bridges: [String: Bridge] = [:]
+    /// Events that named a channel or bridge we do not know.
+    private(set) var unknownReferences = 0
+
+    private static let ring = 4, ringing = 5, up = 6, down = 0
+
+    /// Everything in progress is forgotten (the PBX restarted or we reconnected).
+    func reset() {
+        for channel in channels.values {
+            channel.dialing.removeAll()
+            channel.pendingBlindTransferer = nil
+        }
+        for bridge in bridges.values { bridge.peers.removeAll() }
+        channels.removeAll(keepingCapacity: true)
+        bridges.removeAll(keepingCapacity: true)
+    }
+
+    func handle(_ event: AMIMessage, into signals: inout [CallSignal]) {
+        guard case .event(let name) = event.kind else { return }
+        switch name {
+        case "Newchannel": newChannel(event)
+        case "Newstate": newState(event, &signals)
+        case "LocalBridge": localBridge(event)
+        case "Hangup": hangup(event, &signals)
+        case "DialBegin": dialBegin(event, &signals)
+        case "DialEnd": dialEnd(event, &signals)
+        case "NewCallerid":
+            guard let channel = channel(event["Uniqueid"]) else { return }
+            channel.callerIDNum = event["CallerIDNum"] ?? channel.callerIDNum
+            channel.callerIDName = event["CallerIDName"] ?? channel.callerIDName
+        case "NewConnectedLine":
+            guard let channel = channel(event["Uniqueid"]) else { return }
+            channel.connectedLineNum = event["ConnectedLineNum"] ?? channel.connectedLineNum
+            channel.connectedLineName = event["ConnectedLineName"] ?? channel.connectedLineName
+        case "NewAccountCode":
+            guard let channel = channel(event["Uniqueid"]) else { return }
+            channel.accountCode = event["AccountCode"] ?? channel.accountCode
+        case "AttendedTransfer": attendedTransfer(event, &signals)
+        case "BlindTransfer": blindTransfer(event)
+        case "BridgeCreate":
+            guard let id = event["BridgeUniqueid"] else { return }
+            bridges[id] = Bridge(uniqueid: id)
+        case "BridgeEnter": bridgeEnter(event, &signals)
+        case "BridgeLeave":
+            guard let channel = channel(event["Uniqueid"]), let bridge = bridge(event["BridgeUniqueid"]) else { return }
+            bridge.peers.removeAll { $0 === channel }
+            channel.bridge = nil
+        case "BridgeDestroy":
+            if let id = event["BridgeUniqueid"] { bridges[id] = nil }
+        case "UserEvent":
+            guard let channel = channel(event["Uniqueid"]) else { return }
+            signals.append(.userEvent(channel: channel.snapshot, name: event["UserEvent"] ?? ""))
+        case "QueueCallerAbandon":
+            guard let channel = channel(event["Uniqueid"]) else { return }
+            signals.append(.queueAbandoned(caller: channel.snapshot, queue: event["Queue"]))
+        case "FullyBooted":
+            // A new session (or a restarted PBX): whatever we tracked before cannot be trusted.
+            reset()
+        default:
+            return
+        }
+    }
+
+    private func channel(_ uniqueid: String?) -> Channel? {
+        guard let uniqueid else { return nil }
+        guard let channel = channels[uniqueid] else {
+            unknownReferences += 1
+            return nil
+        }
+        return channel
+    }
+
+    private func bridge(_ uniqueid: String?) -> Bridge? {
+        guard let uniqueid else { return nil }
+        guard let bridge = bridges[uniqueid] else {
+            unknownReferences += 1
+            return nil
+        }
+        return bridge
+    }
+
+    // MARK: call set-up
+
+    private func newChannel(_ event: AMIMessage) {
+        guard let name = event["Channel"], let uniqueid = event["Uniqueid"] else { return }
+        channels[uniqueid] = Channel(
+            name: name, uniqueid: uniqueid, linkedid: event["Linkedid"] ?? uniqueid,
+            state: Int(event["ChannelState"] ?? "") ?? 0, exten: event["Exten"] ?? "",
+            accountCode: event["AccountCode"] ?? "", callerIDNum: event["CallerIDNum"] ?? "",
+            callerIDName: event["CallerIDName"] ?? "", connectedLineNum: event["ConnectedLineNum"] ?? "",
+            connectedLineName: event["ConnectedLineName"] ?? "")
+    }
+
+    private func newState(_ event: AMIMessage, _ signals: inout [CallSignal]) {
+        guard let channel = channel(event["Uniqueid"]), let state = Int(event["ChannelState"] ?? "") else { return }
+        let old = channel.state
+        channel.state = state
+        guard !channel.isLocal, old == Self.down, state == Self.ringing || state == Self.up else { return }
+        // A phone starts ringing (or answers at once): report it if we know who dials it.
+        if channel.dialedBy != nil { reportRinging(channel, &signals) }
+    }
+
+    private func localBridge(_ event: AMIMessage) {
+        guard let one = channel(event["LocalOneUniqueid"]), let two = channel(event["LocalTwoUniqueid"]) else { return }
+        one.forwardLocal = two
+        two.backwardLocal = one
+    }
+
+    private func dialBegin(_ event: AMIMessage, _ signals: inout [CallSignal]) {
+        guard let destination = channel(event["DestUniqueid"]) else { return }
+        guard event["Uniqueid"] != nil else {
+            // A dial without a source comes from an Originate.
+            destination.isOriginated = true
+            return
+        }
+        guard let caller = channel(event["Uniqueid"]) else { return }
+        caller.isCalling = true
+        caller.dialing.append(destination)
+        destination.dialedBy = caller
+        if !destination.isLocal, destination.state == Self.ringing { reportRinging(destination, &signals) }
+    }
+
+    private func dialEnd(_ event: AMIMessage, _ signals: inout [CallSignal]) {
+        guard event["Uniqueid"] != nil, event["DestUniqueid"] != nil,
+              let caller = channel(event["Uniqueid"]), let destination = channel(event["DestUniqueid"]) else { return }
+        if destination.dialReported, !destination.isLocal {
+            let origin = destination.dialingChannel
+            if !origin.isLocal {
+                signals.append(.ringingEnded(caller: origin.snapshot, target: destination.snapshot,
+                                             dialStatus: (event["DialStatus"] ?? "").lowercased()))
+            }
+        }
+        caller.dialing.removeAll { $0 === destination }
+        destination.dialedBy = nil
+    }
+
+    /// One `ringing` signal for all targets of a caller that ring at the same moment.
+    private func reportRinging(_ channel: Channel, _ signals: inout [CallSignal]) {
+        if channel.ringingReported {
+            channel.ringingReported = false
+            return
+        }
+        var caller = channel.dialingChannel
+
+        if let transferer = caller.pendingBlindTransferer {
+            caller.pendingBlindTransferer = nil
+            let targets = caller.dialedChannels
+            for target in targets {
+                target.dialReported = true
+                if target !== channel { target.ringingReported = true }
+            }
+            signals.append(.blindTransfer(caller: caller.snapshot, transferer: transferer.snapshot,
+                                          targets: targets.map(\.snapshot)))
+        } else if caller.isOriginated, let firstDial = caller.dialing.first, let forward = caller.forwardLocal {
+            // An Originate calls the agent's phone first (the Local half's other side, in a bridge), then
+            // dials the number: present it as the agent calling the number.
+            let originating = caller
+            guard let agent = forward.bridge?.peers.first(where: { !$0.isLocal }) else { return }
+            caller = agent
+            caller.exten = firstDial.exten
+            caller.isCalling = true
+            _ = originating
+            channel.dialReported = true
+            signals.append(.ringing(caller: caller.snapshot, targets: [channel.snapshot]))
+        } else if !caller.isLocal {
+            let ringingTargets = caller.dialedChannels.filter { $0.state == Self.ringing && !$0.ringingReported }
+            signals.append(.ringing(caller: caller.snapshot, targets: ringingTargets.map(\.snapshot)))
+            for target in ringingTargets {
+                target.ringingReported = true
+                target.dialReported = true
+            }
+        }
+    }
+
+    // MARK: talking
+
+    private func bridgeEnter(_ event: AMIMessage, _ signals: inout [CallSignal]) {
+        guard let channel = channel(event["Uniqueid"]), let bridge = bridge(event["BridgeUniqueid"]) else { return }
+        if !bridge.peers.contains(where: { $0 === channel }) { bridge.peers.append(channel) }
+        channel.bridge = bridge
+
+        let peers = channel.bridgePeers
+        guard peers.count >= 2 else { return }
+        var callers = peers.filter(\.isCalling)
+        var targets = peers.filter { !$0.isCalling }
+        let caller: Channel
+        if callers.count > 1 {
+            // After some transfers two callers share a bridge: the oldest channel stays the caller.
+            callers.sort { $0.name.channelSequence < $1.name.channelSequence }
+            caller = callers.removeFirst()
+            for other in callers {
+                targets.append(other)
+                other.isCalling = false
+            }
+        } else if let only = callers.first {
+            caller = only
+        } else {
+            return
+        }
+        // Three or more parties (a conference) is not a two-party call.
+        guard targets.count == 1, let target = targets.first else { return }
+        if !caller.answerReported {
+            caller.answerReported = true
+            signals.append(.answered(caller: caller.snapshot, target: target.snapshot))
+        }
+    }
+
+    // MARK: transfers
+
+    private func attendedTransfer(_ event: AMIMessage, _ signals: inout [CallSignal]) {
+        guard let original = channel(event["OrigTransfererUniqueid"]),
+              let second = channel(event["SecondTransfererUniqueid"]) else { return }
+        switch (event["DestType"], event["DestApp"]) {
+        case ("Bridge", _): completeAttendedTransfer(event, original, second, &signals)
+        case ("App", "Dial"): completeBlondeTransfer(event, original, second, &signals)
+        default: return  // a transfer to a parking lot or an application: not a call to a person
+        }
+    }
+
+    private func completeAttendedTransfer(_ event: AMIMessage, _ original: Channel, _ second: Channel,
+                                          _ signals: inout [CallSignal]) {
+        var transferee: Channel
+        let target: Channel
+        if let transfereeID = event["TransfereeUniqueid"], let targetID = event["TransferTargetUniqueid"] {
+            guard let found = channel(transfereeID), let foundTarget = channel(targetID) else { return }
+            transferee = found
+            target = foundTarget
+        } else {
+            // Older Asterisk leaves the parties out: both are in the destination bridge, and the transferee
+            // still carries the Linkedid of the call before the transfer.
+            guard let bridge = bridge(event["DestBridgeUniqueid"]), bridge.peers.count >= 2 else { return }
+            let one = bridge.peers[0], two = bridge.peers[1]
+            let linkedid = event["OrigTransfererLinkedid"]
+            if one.linkedid == linkedid {
+                transferee = one
+                target = two
+            } else if two.linkedid == linkedid {
+                transferee = two
+                target = one
+            } else {
+                return
+            }
+        }
+        if transferee.isLocal {
+            // Local channels not yet optimised away: the real transferee is behind them.
+            for peer in transferee.bridgePeers where peer !== target && peer !== second && peer !== original {
+                transferee = peer
+            }
+        }
+        transferee.isCalling = true
+        if let exten = event["SecondTransfererExten"], !exten.isEmpty {
+            transferee.exten = exten
+        } else if let exten = event["OrigTransfererExten"], !exten.isEmpty {
+            transferee.exten = exten
+        } else {
+            transferee.exten = event["TransferTargetCallerIDNum"] ?? ""
+        }
+        target.isCalling = false
+        signals.append(.attendedTransfer(caller: transferee.snapshot, transferer: second.snapshot, target: target.snapshot))
+        original.hangupSuppressed = true
+        second.hangupSuppressed = true
+    }
+
+    private func completeBlondeTransfer(_ event: AMIMessage, _ original: Channel, _ second: Channel,
+                                        _ signals: inout [CallSignal]) {
+        guard let transferee = channel(event["TransfereeUniqueid"]) else { return }
+        transferee.answerReported = false
+        transferee.isCalling = true
+        transferee.exten = second.exten
+        var targets = second.dialedChannels
+        for other in transferee.dialedChannels where !targets.contains(where: { $0 === other }) { targets.append(other) }
+        signals.append(.blondeTransfer(caller: transferee.snapshot, transferer: second.snapshot, targets: targets.map(\.snapshot)))
+        original.hangupSuppressed = true
+        second.hangupSuppressed = true
+    }
+
+    private func blindTransfer(_ event: AMIMessage) {
+        guard let transferer = channel(event["TransfererUniqueid"]),
+              let transferee = channel(event["TransfereeUniqueid"]) else { return }
+        // Reported when the new target starts ringing, so the signal can name the targets.
+        transferee.pendingBlindTransferer = transferer
+        transferee.answerReported = false
+        transferer.hangupSuppressed = true
+        transferee.isCalling = true
+        let exten = event["Extension"] ?? ""
+        transferee.exten = exten
+        transferer.exten = exten
+    }
+
+    // MARK: the end
+
+    private func hangup(_ event: AMIMessage, _ signals: inout [CallSignal]) {
+        guard let channel = channel(event["Uniqueid"]) else { return }
+        let cause = Int(event["Cause"] ?? "") ?? 0
+        if !channel.isLocal {
+            if let transferer = channel.pendingBlindTransferer {
+                // The blind transfer's target could not be reached: no channel to it was ever made.
+                channel.pendingBlindTransferer = nil
+                let caller = transferer.isCalling ? transferer : channel
+                signals.append(.hungUp(caller: caller.snapshot, reason: .completed, cause: cause))
+            } else if channel.hangupSuppressed {
+                // This leg was handed over by a transfer; the call goes on without it.
+            } else if channel.isCalling {
+                signals.append(.hungUp(caller: channel.snapshot,
+                                       reason: HangupReason(cause: cause, callerWasUp: channel.state == Self.up),
+                                       cause: cause))
+            }
+        }
+        channel.forwardLocal?.backwardLocal = nil
+        channel.backwardLocal?.forwardLocal = nil
+        channel.dialing.removeAll()
+        channels[channel.uniqueid] = nil
+    }
+}
+
+extension String {
+    /// The sequence number Asterisk appends to channel names (`SIP/201-0000002c` → `0000002c`); hex of fixed
+    /// width, so string order is creation order.
+    var channelSequence: Substring {
+        guard let dash = lastIndex(of: "-") else { return self[...] }
+        return self[index(after: dash)...]
+    }
+}
