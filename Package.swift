@@ -48,7 +48,11 @@ let package = Package(
         // Protocol libraries: they know nothing of the CRM.
         .target(
             name: "AsteriskAMI",
-            dependencies: [.product(name: "NIOCore", package: "swift-nio")],
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                // MD5 for the challenge login, nothing else.
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -96,7 +100,9 @@ let package = Package(
             dependencies: [
                 "AsteriskAMI",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOTestUtils", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             exclude: ["Fixtures"],
             swiftSettings: swiftSettings

@@ -125,3 +125,66 @@ struct TrackedStream {
         #expect(stream.tracker.callsInProgress == 0)
     }
 }
+
+/// What a CRM user should see for the recordings: one line per call.
+@Suite struct CallRecordTests {
+    static func line(_ r: CallRecord) -> String {
+        let transfers = r.transfers.map { "\($0.kind.rawValue) by \($0.by) to \($0.to.joined(separator: "+"))" }
+        return "\(r.direction.rawValue) \(r.externalNumber ?? "-") placed:\(r.placedBy ?? "-") rang:\(r.rang.joined(separator: "+")) "
+            + "answered:\(r.answeredBy ?? "-") agents:\(r.agents.joined(separator: "+")) \(r.outcome.rawValue)"
+            + (transfers.isEmpty ? "" : " [\(transfers.joined(separator: "; "))]") + (r.queue.map { " queue:\($0)" } ?? "")
+    }
+
+    static let expectations: [(String, [String])] = [
+        ("simple/ab_success_a_hangup", ["internal - placed:201 rang:202 answered:202 agents:201+202 answered"]),
+        ("simple/ab_a_cancel", ["internal - placed:201 rang:202 answered:- agents:201 missed"]),
+        ("simple/ab_reject", ["internal - placed:201 rang:202 answered:- agents:201 busy"]),
+        ("simple/ab_dnd", ["internal - placed:201 rang: answered:- agents:201 busy"]),
+        // A ring group where one colleague answers: answered, not missed for the other.
+        ("simple/ab_callgroup", ["internal - placed:201 rang:202+203 answered:202 agents:201+202 answered"]),
+        ("queue/queue_group", ["inbound +31150010001 placed:- rang:203+202 answered:202 agents:202 answered"]),
+        ("queue/queue_a_cancel", ["inbound +31150010001 placed:- rang:202 answered:- agents: abandoned queue:670100-540100"]),
+        ("originate/ctd-account-world", ["outbound +31260010001 placed:201 rang: answered:- agents:201 answered"]),
+        ("originate/ctd-account-world-deny-b", ["outbound +31260010001 placed:201 rang: answered:- agents:201 busy"]),
+        // The customer's call survives an attended transfer as one call, with its consultation folded in.
+        ("xfer_attended/xfer_abbcac_anon", ["inbound +31260xxxxxx placed:- rang:201+203 answered:201 agents:201+203 answered [attended by 201 to 203]"]),
+        ("queue/queue_attn_xfer", ["inbound +31260010001 placed:- rang:201+202 answered:201 agents:201+202 answered [attended by 201 to 202]"]),
+        ("queue/queue_blind_xfer", ["inbound +31260010001 placed:- rang:201+202 answered:201 agents:201+202 answered [blind by 201 to 202]"]),
+        ("xfer_blind/xfer_blind_group", ["inbound +31260010001 placed:- rang:201+203+202 answered:201 agents:201+203 answered [blind by 201 to 203+202]"]),
+        ("xfer_blonde/xfer_blonde_abbcac", ["inbound +31260010001 placed:- rang:201+202 answered:201 agents:201+202 answered [blonde by 201 to 202]"]),
+        ("originate/ctd-account-world-xfer-attn-abacbc", ["outbound +31260010001 placed:201 rang:203 answered:- agents:201+203 answered [attended by 201 to 203]"]),
+        ("xfer_misc/sip_pickup", ["internal - placed:201 rang:202 answered:203 agents:201+203 answered"]),
+        ("xfer_misc/call_forwarding_to_group", ["inbound +31260010001 placed:- rang:202+203 answered:203 agents:203 answered"]),
+        // Two tenants of one PBX: our inbound call, and the other tenant's outbound leg that is none of our business.
+        ("simple/ab_success_twoclients", ["inbound +31260010001 placed:- rang:201 answered:201 agents:201 answered",
+                                          "external +31260010001 placed:- rang: answered:- agents: answered"]),
+    ]
+
+    @Test("Each recording gives the calls a user expects", arguments: expectations.map(\.0))
+    func records(name: String) throws {
+        let expected = Self.expectations.first { $0.0 == name }!.1
+        let stream = try TrackedStream(Recordings.Recording(name: name).bytes)
+        #expect(stream.records.map(Self.line) == expected)
+    }
+
+    @Test func ringAndTalkTimeComeFromTheEventTimes() throws {
+        // One second per event in TrackedStream: ab_success_a_hangup rings for 13 events and talks for 11.
+        let record = try #require(TrackedStream(Recordings.Recording(name: "simple/ab_success_a_hangup").bytes).records.first)
+        #expect(record.ringTime == 13)
+        #expect(record.talkTime == 11)
+        #expect(record.hangupCause == 16)
+        #expect(record.owner == "202")
+    }
+
+    @Test("Split into random chunks or byte by byte, a recording gives the same calls", arguments: Recordings.all)
+    func chunkingDoesNotChangeCalls(recording: Recordings.Recording) throws {
+        let bytes = recording.bytes
+        let whole = try TrackedStream(bytes)
+        var generator = SystemRandomNumberGenerator()
+        let random = try TrackedStream(bytes, chunks: { _ in Int.random(in: 1...700, using: &generator) })
+        let byteByByte = try TrackedStream(bytes, chunks: { _ in 1 })
+        #expect(random.signals == whole.signals)
+        #expect(random.records == whole.records)
+        #expect(byteByByte.records == whole.records)
+    }
+}

@@ -3,8 +3,9 @@ import struct Foundation.Date
 /// Turns the AMI event stream of one PBX into finished call records. A state machine without I/O: feed it
 /// every event in order with the time it arrived, and it hands back the calls that just ended.
 ///
-/// Events it cannot place (about channels that began before we connected) are counted, never fatal. After a
-/// reconnect, call `reset()`: Asterisk does not resend what happened while we were away.
+/// Events it cannot place (about channels that began before we connected) are counted, never fatal. Asterisk
+/// does not resend what happened while we were away: after a reconnect, `reconcile(activeChannels:at:)` with
+/// what `CoreShowChannels` reports; `reset()` only when the PBX itself restarted.
 public struct CallTracker {
     public let directory: AgentDirectory
     private let channels = ChannelTracker()
@@ -28,6 +29,16 @@ public struct CallTracker {
         assembler.reset()
     }
 
+    /// After a (re)login, `CoreShowChannels` lists the channels in progress: calls whose channels are all gone
+    /// ended while we were disconnected and are finished now (hangup cause unknown), exactly once.
+    public mutating func reconcile(activeChannels: Set<String>, at time: Date) -> [CallRecord] {
+        var finished: [CallRecord] = []
+        signals.removeAll(keepingCapacity: true)
+        channels.reconcile(activeChannels: activeChannels, into: &signals)
+        for signal in signals { assembler.apply(signal, at: time, finished: &finished) }
+        return finished
+    }
+
     /// Feeds one event; returns the calls it finished (usually none).
     public mutating func receive(_ event: AMIMessage, at time: Date) -> [CallRecord] {
         var finished: [CallRecord] = []
@@ -45,8 +56,6 @@ public struct CallTracker {
             if event["Variable"] == "MIXMONITOR_FILENAME", let uniqueid = event["Uniqueid"], let file = event["Value"] {
                 assembler.recordingStarted(uniqueid: uniqueid, linkedid: event["Linkedid"], file: file)
             }
-        case "FullyBooted":
-            assembler.reset()
         default:
             break
         }

@@ -8,7 +8,7 @@
 ///
 /// Events about channels the tracker never saw (it connected mid-call) are counted and ignored.
 final class ChannelTracker {
-    private(set) var channels: [String: Channel] = [:]
+    private(set) var channels: [String: TrackedChannel] = [:]
     private var bridges: [String: Bridge] = [:]
     /// Events that named a channel or bridge we do not know.
     private(set) var unknownReferences = 0
@@ -64,15 +64,12 @@ final class ChannelTracker {
         case "QueueCallerAbandon":
             guard let channel = channel(event["Uniqueid"]) else { return }
             signals.append(.queueAbandoned(caller: channel.snapshot, queue: event["Queue"]))
-        case "FullyBooted":
-            // A new session (or a restarted PBX): whatever we tracked before cannot be trusted.
-            reset()
         default:
             return
         }
     }
 
-    private func channel(_ uniqueid: String?) -> Channel? {
+    private func channel(_ uniqueid: String?) -> TrackedChannel? {
         guard let uniqueid else { return nil }
         guard let channel = channels[uniqueid] else {
             unknownReferences += 1
@@ -94,7 +91,7 @@ final class ChannelTracker {
 
     private func newChannel(_ event: AMIMessage) {
         guard let name = event["Channel"], let uniqueid = event["Uniqueid"] else { return }
-        channels[uniqueid] = Channel(
+        channels[uniqueid] = TrackedChannel(
             name: name, uniqueid: uniqueid, linkedid: event["Linkedid"] ?? uniqueid,
             state: Int(event["ChannelState"] ?? "") ?? 0, exten: event["Exten"] ?? "",
             accountCode: event["AccountCode"] ?? "", callerIDNum: event["CallerIDNum"] ?? "",
@@ -146,7 +143,7 @@ final class ChannelTracker {
     }
 
     /// One `ringing` signal for all targets of a caller that ring at the same moment.
-    private func reportRinging(_ channel: Channel, _ signals: inout [CallSignal]) {
+    private func reportRinging(_ channel: TrackedChannel, _ signals: inout [CallSignal]) {
         if channel.ringingReported {
             channel.ringingReported = false
             return
@@ -194,7 +191,7 @@ final class ChannelTracker {
         guard peers.count >= 2 else { return }
         var callers = peers.filter(\.isCalling)
         var targets = peers.filter { !$0.isCalling }
-        let caller: Channel
+        let caller: TrackedChannel
         if callers.count > 1 {
             // After some transfers two callers share a bridge: the oldest channel stays the caller.
             callers.sort { $0.name.channelSequence < $1.name.channelSequence }
@@ -228,10 +225,10 @@ final class ChannelTracker {
         }
     }
 
-    private func completeAttendedTransfer(_ event: AMIMessage, _ original: Channel, _ second: Channel,
+    private func completeAttendedTransfer(_ event: AMIMessage, _ original: TrackedChannel, _ second: TrackedChannel,
                                           _ signals: inout [CallSignal]) {
-        var transferee: Channel
-        let target: Channel
+        var transferee: TrackedChannel
+        let target: TrackedChannel
         if let transfereeID = event["TransfereeUniqueid"], let targetID = event["TransferTargetUniqueid"] {
             guard let found = channel(transfereeID), let foundTarget = channel(targetID) else { return }
             transferee = found
@@ -272,7 +269,7 @@ final class ChannelTracker {
         second.hangupSuppressed = true
     }
 
-    private func completeBlondeTransfer(_ event: AMIMessage, _ original: Channel, _ second: Channel,
+    private func completeBlondeTransfer(_ event: AMIMessage, _ original: TrackedChannel, _ second: TrackedChannel,
                                         _ signals: inout [CallSignal]) {
         guard let transferee = channel(event["TransfereeUniqueid"]) else { return }
         transferee.answerReported = false
@@ -302,7 +299,22 @@ final class ChannelTracker {
 
     private func hangup(_ event: AMIMessage, _ signals: inout [CallSignal]) {
         guard let channel = channel(event["Uniqueid"]) else { return }
-        let cause = Int(event["Cause"] ?? "") ?? 0
+        hangUp(channel, cause: Int(event["Cause"] ?? "") ?? 0, &signals)
+    }
+
+    /// After a reconnect: the PBX lists the channels still up; every other channel we track ended while we
+    /// were away and is hung up now (cause 0, unknown), so its call is finished once instead of never.
+    func reconcile(activeChannels: Set<String>, into signals: inout [CallSignal]) {
+        let gone = channels.values.filter { !activeChannels.contains($0.uniqueid) }
+        // The callers last, so the call is complete when its hangup is reported.
+        for channel in gone where !channel.isCalling || channel.isLocal { hangUp(channel, cause: 0, &signals) }
+        for channel in gone where channel.isCalling && !channel.isLocal {
+            channel.bridge?.peers.removeAll { $0 === channel }
+            hangUp(channel, cause: 0, &signals)
+        }
+    }
+
+    private func hangUp(_ channel: TrackedChannel, cause: Int, _ signals: inout [CallSignal]) {
         if !channel.isLocal {
             if let transferer = channel.pendingBlindTransferer {
                 // The blind transfer's target could not be reached: no channel to it was ever made.
@@ -320,6 +332,7 @@ final class ChannelTracker {
         channel.forwardLocal?.backwardLocal = nil
         channel.backwardLocal?.forwardLocal = nil
         channel.dialing.removeAll()
+        channel.dialedBy?.dialing.removeAll { $0 === channel }
         channels[channel.uniqueid] = nil
     }
 }

@@ -3,7 +3,7 @@
 ///
 /// Channels point at each other, and the graph changes on every event; a reference type keeps that graph
 /// cheap to walk. Channels never leave the tracker that owns them.
-final class Channel {
+final class TrackedChannel {
     let name: String
     let uniqueid: String
     var linkedid: String
@@ -17,11 +17,11 @@ final class Channel {
     let isLocal: Bool
 
     /// Local channels come in halves `;1` and `;2`; `LocalBridge` links the first to the second.
-    weak var forwardLocal: Channel?
-    weak var backwardLocal: Channel?
+    weak var forwardLocal: TrackedChannel?
+    weak var backwardLocal: TrackedChannel?
     /// The channel whose `Dial` is ringing this one, and the channels this one is dialing.
-    weak var dialedBy: Channel?
-    var dialing: [Channel] = []
+    weak var dialedBy: TrackedChannel?
+    var dialing: [TrackedChannel] = []
     weak var bridge: Bridge?
     /// Created by an `Originate` (a dial with a destination but no source).
     var isOriginated = false
@@ -34,7 +34,7 @@ final class Channel {
     var answerReported = false
     var hangupSuppressed = false
     /// A `BlindTransfer` arrived; the dial that follows is reported as the transfer.
-    var pendingBlindTransferer: Channel?
+    var pendingBlindTransferer: TrackedChannel?
 
     init(name: String, uniqueid: String, linkedid: String, state: Int, exten: String, accountCode: String,
          callerIDNum: String, callerIDName: String, connectedLineNum: String, connectedLineName: String) {
@@ -56,7 +56,7 @@ final class Channel {
     var hasExtension: Bool { !exten.isEmpty && exten != "s" && !exten.hasPrefix("*") }
 
     /// The channel on whose behalf this one rings: back through dials and Local halves to the origin.
-    var dialingChannel: Channel {
+    var dialingChannel: TrackedChannel {
         var current = self
         while var caller = current.dialedBy {
             if let back = caller.backwardLocal { caller = back }
@@ -66,8 +66,8 @@ final class Channel {
     }
 
     /// Every real (non-Local) channel ringing on this channel's behalf, through Local halves.
-    var dialedChannels: [Channel] {
-        var result: [Channel] = []
+    var dialedChannels: [TrackedChannel] {
+        var result: [TrackedChannel] = []
         for target in dialing {
             if let next = target.forwardLocal {
                 for channel in next.dialedChannels where !result.contains(where: { $0 === channel }) { result.append(channel) }
@@ -79,7 +79,7 @@ final class Channel {
     }
 
     /// The real channels that can hear this one: its bridge, and bridges reached through Local halves.
-    var bridgePeers: [Channel] {
+    var bridgePeers: [TrackedChannel] {
         var peers = peersInOwnBridge
         for half in [forwardLocal, backwardLocal].compactMap({ $0 }) {
             for peer in half.peersInOwnBridge where !peers.contains(where: { $0 === peer }) { peers.append(peer) }
@@ -87,10 +87,10 @@ final class Channel {
         return peers
     }
 
-    private var peersInOwnBridge: [Channel] {
+    private var peersInOwnBridge: [TrackedChannel] {
         guard let bridge else { return [] }
-        var peers: [Channel] = isLocal ? [] : [self]
-        func add(_ channel: Channel) { if !peers.contains(where: { $0 === channel }) { peers.append(channel) } }
+        var peers: [TrackedChannel] = isLocal ? [] : [self]
+        func add(_ channel: TrackedChannel) { if !peers.contains(where: { $0 === channel }) { peers.append(channel) } }
         for peer in bridge.peers where peer !== self {
             if !peer.isLocal {
                 add(peer)
@@ -113,6 +113,6 @@ final class Channel {
 /// An Asterisk bridge: the channels that hear each other.
 final class Bridge {
     let uniqueid: String
-    var peers: [Channel] = []
+    var peers: [TrackedChannel] = []
     init(uniqueid: String) { self.uniqueid = uniqueid }
 }
