@@ -94,10 +94,11 @@ func withClient(_ server: FakeAMIServer, _ consumer: TrackingConsumer,
         defer { Task { await server.stop() } }
         #expect(server.scriptLength == total)
         let consumer = TrackingConsumer()
-        _ = try await withClient(server, consumer) { consumer.events >= server.scriptLength }
+        let sessions = options.dropAt.count + 1
+        _ = try await withClient(server, consumer) { consumer.events >= server.scriptLength && consumer.sessions == sessions }
 
         #expect(server.logins == options.dropAt.count + 1)
-        #expect(consumer.sessions == options.dropAt.count + 1)
+        #expect(consumer.sessions == options.dropAt.count + 1, "events \(consumer.events)/\(server.scriptLength) position \(server.position) logins \(server.logins) \(consumer.disconnects.prefix(4))")
         let ids = consumer.records.map(\.id)
         #expect(Set(ids).count == ids.count, "a call was recorded twice")
         #expect(consumer.records.map(CallRecordTests.line) == baseline.map(CallRecordTests.line))
@@ -115,12 +116,16 @@ func withClient(_ server: FakeAMIServer, _ consumer: TrackingConsumer,
         defer { Task { await server.stop() } }
         let consumer = TrackingConsumer()
         let sessions = options.dropAt.count + 1
-        _ = try await withClient(server, consumer) { server.position == server.scriptLength && consumer.sessions == sessions }
-        try await Task.sleep(for: .milliseconds(200))
+        // Done when the whole script went out, every session started, and the last events were taken in.
+        _ = try await withClient(server, consumer) {
+            server.position == server.scriptLength && consumer.sessions == sessions && consumer.callsInProgress == 0
+        }
 
         let ids = consumer.records.map(\.id)
         #expect(Set(ids).count == ids.count, "a call was recorded twice")
-        #expect(Set(ids).isSubset(of: Set(baseline.map(\.id))))
+        // Calls before the first gap are exactly as without gaps (a call cut by a gap may be filed differently:
+        // its transfer may have happened while we were away).
+        #expect(consumer.records.prefix(3).map(CallRecordTests.line) == baseline.prefix(3).map(CallRecordTests.line))
         // Calls whose hangup fell into a gap were finished by reconciling with CoreShowChannels, not leaked.
         #expect(consumer.callsInProgress == 0)
         #expect(ids.count >= baseline.count - options.dropAt.count * 2)

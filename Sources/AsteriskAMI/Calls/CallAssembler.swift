@@ -107,6 +107,24 @@ struct CallAssembler {
         }
     }
 
+    /// Finishes every call none of whose channels is still up (after a reconnect, the hangups that would
+    /// have finished them were never seen). Each is finished once, with cause 0 (unknown).
+    mutating func finishOrphans(liveChannels: Set<String>, at time: Date, finished: inout [CallRecord]) {
+        var seen = Set<ObjectIdentifier>()
+        for draft in draftByChannel.values where seen.insert(ObjectIdentifier(draft)).inserted {
+            guard !draft.channelIDs.contains(where: liveChannels.contains) else { continue }
+            finished.append(finish(draft, reason: HangupReason(cause: 0, callerWasUp: draft.answeredAt != nil), cause: 0, at: time))
+        }
+    }
+
+    /// After a channel hung up: if its call has no channel left and no caller hangup finished it (the
+    /// caller's hangup was lost in a reconnect gap, or a transfer left it without one), finish it now.
+    mutating func finishIfOrphaned(channel uniqueid: String, isLive: (String) -> Bool, at time: Date,
+                                   finished: inout [CallRecord]) {
+        guard let draft = draftByChannel[uniqueid], !draft.channelIDs.contains(where: isLive) else { return }
+        finished.append(finish(draft, reason: HangupReason(cause: 0, callerWasUp: draft.answeredAt != nil), cause: 0, at: time))
+    }
+
     // MARK: drafts
 
     private mutating func open(_ caller: ChannelSnapshot, at time: Date) -> Draft {

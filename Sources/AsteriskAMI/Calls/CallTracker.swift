@@ -36,6 +36,7 @@ public struct CallTracker {
         signals.removeAll(keepingCapacity: true)
         channels.reconcile(activeChannels: activeChannels, into: &signals)
         for signal in signals { assembler.apply(signal, at: time, finished: &finished) }
+        assembler.finishOrphans(liveChannels: Set(channels.channels.keys), at: time, finished: &finished)
         return finished
     }
 
@@ -62,5 +63,9 @@ public struct CallTracker {
         signals.removeAll(keepingCapacity: true)
         channels.handle(event, into: &signals)
         for signal in signals { assembler.apply(signal, at: time, finished: &finished) }
+        if name == "Hangup", let uniqueid = event["Uniqueid"] {
+            let live = channels.channels
+            assembler.finishIfOrphaned(channel: uniqueid, isLive: { live[$0] != nil }, at: time, finished: &finished)
+        }
     }
 }

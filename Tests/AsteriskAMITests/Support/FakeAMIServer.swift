@@ -110,6 +110,7 @@ final class FakeAMIServer: Sendable {
         try? await connection.executeThenClose { inbound, outbound in
             try await outbound.write(ByteBuffer(string: "Asterisk Call Manager/5.0.2\r\n"))
             var challenge: String?
+            let session = Session()
             try await withThrowingTaskGroup(of: Void.self) { group in
                 defer { group.cancelAll() }
                 for try await frame in inbound {
@@ -135,19 +136,15 @@ final class FakeAMIServer: Sendable {
                         state.withLock { $0.logins += 1 }
                         try await outbound.write(Self.message(["Response": "Success", "ActionID": id, "Message": "Authentication accepted"]))
                         try await outbound.write(Self.message(["Event": "FullyBooted", "Privilege": "system,all", "Status": "Fully Booted"]))
-                        group.addTask { try await self.stream(to: outbound, channel: connection.channel) }
+                        group.addTask { try await self.stream(to: outbound, channel: connection.channel, session: session) }
                     case "ping":
                         if options.answerPings {
                             try await outbound.write(Self.message(["Response": "Success", "ActionID": id, "Ping": "Pong", "Timestamp": "1700000000.000000"]))
                         }
                     case "coreshowchannels":
-                        let active = activeChannels()
-                        var reply = Self.message(["Response": "Success", "ActionID": id, "EventList": "start", "Message": "Channels will follow"])
-                        for uniqueid in active {
-                            reply.writeImmutableBuffer(Self.message(["Event": "CoreShowChannel", "ActionID": id, "Uniqueid": uniqueid]))
-                        }
-                        reply.writeImmutableBuffer(Self.message(["Event": "CoreShowChannelsComplete", "ActionID": id, "EventList": "Complete", "ListItems": "\(active.count)"]))
-                        try await outbound.write(reply)
+                        // Answered by the streaming task, between two events, so the list agrees with the
+                        // events already sent (as Asterisk's does).
+                        session.state.withLock { $0.pendingList = id }
                     case "originate":
                         try await outbound.write(Self.message(["Response": "Success", "ActionID": id, "Message": "Originate successfully queued"]))
                         let failed = action["Exten"] == options.unreachableNumber
@@ -169,8 +166,36 @@ final class FakeAMIServer: Sendable {
     }
 
     /// Streams the script from the shared position; a drop point writes half a message and closes.
-    private func stream(to outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>, channel: any Channel) async throws {
-        while true {
+    /// One connection's streaming state.
+    final class Session: Sendable {
+        struct State {
+            /// The ActionID of a CoreShowChannels to answer before the next event.
+            var pendingList: String?
+            /// A drop waits until the session's CoreShowChannels is answered: a real PBX answers at once,
+            /// while this one could stream thousands of events first.
+            var listed = false
+        }
+        let state = Mutex(State())
+    }
+
+    private func stream(to outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>, channel: any Channel,
+                        session: Session) async throws {
+        while channel.isActive {
+            if let id = session.state.withLock({ state in defer { state.pendingList = nil }; return state.pendingList }) {
+                let active = activeChannels()
+                var reply = Self.message(["Response": "Success", "ActionID": id, "EventList": "start", "Message": "Channels will follow"])
+                for uniqueid in active {
+                    reply.writeImmutableBuffer(Self.message(["Event": "CoreShowChannel", "ActionID": id, "Uniqueid": uniqueid]))
+                }
+                reply.writeImmutableBuffer(Self.message(["Event": "CoreShowChannelsComplete", "ActionID": id, "EventList": "Complete", "ListItems": "\(active.count)"]))
+                try await outbound.write(reply)
+                session.state.withLock { $0.listed = true }
+            }
+            let waiting = state.withLock { $0.position >= script.count || (options.dropAt.contains($0.position) && !$0.dropped.contains($0.position)) }
+            if waiting, !session.state.withLock({ $0.listed }) || state.withLock({ $0.position >= script.count }) {
+                try await Task.sleep(for: .milliseconds(1))
+                continue
+            }
             let next: (index: Int, drop: Bool)? = state.withLock { state in
                 guard state.position < script.count else { return nil }
                 let index = state.position
@@ -178,18 +203,25 @@ final class FakeAMIServer: Sendable {
                 if !drop { state.position += 1 }
                 return (index, drop)
             }
-            guard let next else { return }
+            guard let next else { continue }
             var message = script[next.index]
             if next.drop {
                 try await outbound.write(message.readSlice(length: message.readableBytes / 2)!)
                 state.withLock { $0.position = min(script.count, $0.position + options.lostOnDrop) }
-                try await channel.close()
+                // Shut our side only: a full close with the client's actions unread would reset the connection,
+                // and a reset throws away what the client had not read yet.
+                try await channel.close(mode: .output)
                 return
             }
+            // One batch per message: Asterisk writes each message whole, so a reply to an action (written
+            // by the action loop) lands between events, never inside one. The chunks still reach the socket
+            // as separate writes.
+            var chunks: [ByteBuffer] = []
             while message.readableBytes > 0 {
-                let size = min(message.readableBytes, Int.random(in: 1...options.maxChunk))
-                try await outbound.write(message.readSlice(length: size)!)
+                chunks.append(message.readSlice(length: min(message.readableBytes, Int.random(in: 1...options.maxChunk)))!)
             }
+            try await outbound.write(contentsOf: chunks)
+            if next.index % 32 == 0 { await Task.yield() }
         }
     }
 
