@@ -17,62 +17,51 @@ let benchmarks: @Sendable () -> Void = {
 
     // One iteration decodes 1,000,000 events: events per second = 1,000,000 / wall-clock seconds.
     Benchmark("Decode 1,000,000 AMI events (64 KiB reads)") { benchmark in
-        let stream = AMIStream.shared
         for _ in benchmark.scaledIterations {
-            var decoder = AMIDecoder()
-            var buffer = ByteBuffer()
-            buffer.reserveCapacity(256 << 10)
-            var events = 0
-            var offset = 0
-            while events < 1_000_000 {
-                let size = min(65_536, stream.bytes.count - offset)
-                stream.bytes.withUnsafeBytes { raw in
-                    _ = buffer.writeBytes(UnsafeRawBufferPointer(rebasing: raw[offset..<offset + size]))
-                }
-                offset += size
-                if offset == stream.bytes.count { offset = 0 }
-                while let frame = try decoder.decode(buffer: &buffer) {
-                    if case .message(let message) = frame {
-                        events += 1
-                        blackHole(message)
-                    }
-                }
-                buffer.discardReadBytes()
-            }
+            try AMIStream.shared.decode(events: 1_000_000) { message, _ in blackHole(message) }
         }
     }
 
     // Issue #3: decoding + call tracking at least 1,000,000 events/s. Each read gets one timestamp (the
     // time it arrived), as the daemon does.
     Benchmark("Decode and track 1,000,000 AMI events (64 KiB reads)") { benchmark in
-        let stream = AMIStream.shared
         let directory = AgentDirectory(devices: ["SIP/150010001": "201", "SIP/150010002": "202", "SIP/150010003": "203"])
         for _ in benchmark.scaledIterations {
-            var decoder = AMIDecoder()
             var tracker = CallTracker(directory: directory)
-            var buffer = ByteBuffer()
-            buffer.reserveCapacity(256 << 10)
-            var events = 0
-            var offset = 0
             var calls: [CallRecord] = []
-            while events < 1_000_000 {
-                let size = min(65_536, stream.bytes.count - offset)
-                stream.bytes.withUnsafeBytes { raw in
-                    _ = buffer.writeBytes(UnsafeRawBufferPointer(rebasing: raw[offset..<offset + size]))
-                }
-                offset += size
-                if offset == stream.bytes.count { offset = 0 }
-                let now = Date()
-                while let frame = try decoder.decode(buffer: &buffer) {
-                    if case .message(let message) = frame {
-                        events += 1
-                        tracker.receive(message, at: now, finished: &calls)
-                    }
-                }
+            try AMIStream.shared.decode(events: 1_000_000) { message, now in
+                tracker.receive(message, at: now, finished: &calls)
                 if calls.count > 1_000 { calls.removeAll(keepingCapacity: true) }
-                buffer.discardReadBytes()
             }
             blackHole(calls)
+        }
+    }
+}
+
+extension AMIStream {
+    /// Feeds the stream to a decoder in 64 KiB reads, as a socket delivers it (wrapping around), until
+    /// `events` messages were handed to `body` with the time of their read.
+    func decode(events limit: Int, _ body: (AMIMessage, Date) -> Void) throws {
+        var decoder = AMIDecoder()
+        var buffer = ByteBuffer()
+        buffer.reserveCapacity(256 << 10)
+        var events = 0
+        var offset = 0
+        while events < limit {
+            let size = min(65_536, bytes.count - offset)
+            bytes.withUnsafeBytes { raw in
+                _ = buffer.writeBytes(UnsafeRawBufferPointer(rebasing: raw[offset..<offset + size]))
+            }
+            offset += size
+            if offset == bytes.count { offset = 0 }
+            let now = Date()
+            while let frame = try decoder.decode(buffer: &buffer) {
+                if case .message(let message) = frame {
+                    events += 1
+                    body(message, now)
+                }
+            }
+            buffer.discardReadBytes()
         }
     }
 }
