@@ -1,8 +1,8 @@
 /// Which channels belong to the team's phones, so a call can be told inbound, outbound or internal.
 ///
-/// An agent is known by an extension (`201`). Their phones are recognised by device (`PJSIP/201`, or a
-/// device named otherwise such as `SIP/150010001`, mapped to its extension) and, when they call out, by
-/// the caller ID their phone presents (the extension itself).
+/// An agent is known by an extension (`201`). Their phones are recognised by device only: `PJSIP/201`, or a
+/// device named otherwise such as `SIP/150010001`, mapped to its extension. Never by caller ID: a customer
+/// calling in through a trunk can present any number, `201` included, and must not become an agent.
 public struct AgentDirectory: Sendable, Hashable {
     /// Extensions of the agents (`201`, `202`).
     public var extensions: Set<String>
@@ -15,7 +15,7 @@ public struct AgentDirectory: Sendable, Hashable {
     }
 
     /// The agent extension a channel belongs to, or nil for a trunk, a customer or a Local channel.
-    public func agent(of channel: ChannelSnapshot, calling: Bool) -> String? {
+    public func agent(of channel: ChannelSnapshot) -> String? {
         if channel.name.hasPrefix("Local/") { return nil }
         let device = channel.device
         if let mapped = devices[String(device)] { return mapped }
@@ -24,8 +24,6 @@ public struct AgentDirectory: Sendable, Hashable {
             let resource = String(device[device.index(after: slash)...])
             if extensions.contains(resource) { return resource }
         }
-        // A phone placing a call presents its extension as caller ID.
-        if calling, extensions.contains(channel.callerIDNum) { return channel.callerIDNum }
         return nil
     }
 }

@@ -37,8 +37,15 @@ struct CallAssembler {
 
     private var draftByChannel: [String: Draft] = [:]
     private var draftByLinkedid: [String: Draft] = [:]
-    /// Queue names announced (QueueCallerJoin) before the caller's call was opened.
-    private var queueByChannel: [String: String] = [:]
+    /// What was said about a channel before its call was opened: the queue it joined (QueueCallerJoin), the
+    /// recording started on it (a MixMonitor before the Dial). Taken when the channel joins a call.
+    private struct Early {
+        var queue: String?
+        var recordingFile: String?
+    }
+    private var earlyByChannel: [String: Early] = [:]
+    /// Ids of the calls finished lately, so a late call of the same Linkedid gets an id of its own.
+    private var finishedIDs = RecentSet(capacity: 4_096)
 
     init(directory: AgentDirectory) {
         self.directory = directory
@@ -47,17 +54,21 @@ struct CallAssembler {
     var callsInProgress: Int { Set(draftByChannel.values.map(ObjectIdentifier.init)).count }
 
     mutating func reset() {
+        finishedIDs = RecentSet(capacity: 4_096)
         draftByChannel.removeAll()
         draftByLinkedid.removeAll()
-        queueByChannel.removeAll()
+        earlyByChannel.removeAll()
     }
 
     mutating func queueJoined(uniqueid: String, queue: String) {
-        if let draft = draftByChannel[uniqueid] { draft.queue = queue } else { queueByChannel[uniqueid] = queue }
+        if let draft = draftByChannel[uniqueid] { draft.queue = queue } else { earlyByChannel[uniqueid, default: Early()].queue = queue }
     }
 
     mutating func recordingStarted(uniqueid: String, linkedid: String?, file: String) {
-        guard let draft = draftByChannel[uniqueid] ?? linkedid.flatMap({ draftByLinkedid[$0] }) else { return }
+        guard let draft = draftByChannel[uniqueid] ?? linkedid.flatMap({ draftByLinkedid[$0] }) else {
+            earlyByChannel[uniqueid, default: Early()].recordingFile = file
+            return
+        }
         if draft.recordingFile == nil { draft.recordingFile = file }
     }
 
@@ -75,26 +86,26 @@ struct CallAssembler {
             attach(caller, to: draft)
             attach(target, to: draft)
             if draft.answeredAt == nil { draft.answeredAt = time }
-            if let agent = directory.agent(of: target, calling: false), !draft.talked.contains(agent) {
+            if let agent = directory.agent(of: target), !draft.talked.contains(agent) {
                 draft.talked.append(agent)
             }
         case .attendedTransfer(let caller, let transferer, let target):
             let draft = merge([caller, transferer, target], at: time)
-            let to = label(target, calling: false)
-            draft.transfers.append(CallTransfer(kind: .attended, by: label(transferer, calling: true), to: [to]))
-            if let agent = directory.agent(of: target, calling: false), !draft.talked.contains(agent) {
+            let to = label(target)
+            draft.transfers.append(CallTransfer(kind: .attended, by: label(transferer), to: [to]))
+            if let agent = directory.agent(of: target), !draft.talked.contains(agent) {
                 draft.talked.append(agent)
             }
         case .blindTransfer(let caller, let transferer, let targets):
             let draft = merge([caller, transferer], at: time)
             for target in targets { rang(target, in: draft, dialledBy: caller) }
-            draft.transfers.append(CallTransfer(kind: .blind, by: label(transferer, calling: true),
-                                                to: targets.map { label($0, calling: false, dialled: caller.exten) }))
+            draft.transfers.append(CallTransfer(kind: .blind, by: label(transferer),
+                                                to: targets.map { label($0, dialled: caller.exten) }))
         case .blondeTransfer(let caller, let transferer, let targets):
             let draft = merge([caller, transferer], at: time)
             for target in targets { rang(target, in: draft, dialledBy: caller) }
-            draft.transfers.append(CallTransfer(kind: .blonde, by: label(transferer, calling: true),
-                                                to: targets.map { label($0, calling: false, dialled: caller.exten) }))
+            draft.transfers.append(CallTransfer(kind: .blonde, by: label(transferer),
+                                                to: targets.map { label($0, dialled: caller.exten) }))
         case .queueAbandoned(let caller, let queue):
             let draft = open(caller, at: time)
             draft.abandoned = true
@@ -119,8 +130,9 @@ struct CallAssembler {
 
     /// After a channel hung up: if its call has no channel left and no caller hangup finished it (the
     /// caller's hangup was lost in a reconnect gap, or a transfer left it without one), finish it now.
-    mutating func finishIfOrphaned(channel uniqueid: String, isLive: (String) -> Bool, at time: Date,
-                                   finished: inout [CallRecord]) {
+    mutating func channelHungUp(_ uniqueid: String, isLive: (String) -> Bool, at time: Date,
+                                finished: inout [CallRecord]) {
+        earlyByChannel[uniqueid] = nil
         guard let draft = draftByChannel[uniqueid], !draft.channelIDs.contains(where: isLive) else { return }
         finished.append(finish(draft, reason: HangupReason(cause: 0, callerWasUp: draft.answeredAt != nil), cause: 0, at: time))
     }
@@ -129,27 +141,28 @@ struct CallAssembler {
 
     private mutating func open(_ caller: ChannelSnapshot, at time: Date) -> Draft {
         if let draft = draftByChannel[caller.uniqueid] { return draft }
-        let draft = Draft(id: caller.linkedid.isEmpty ? caller.uniqueid : caller.linkedid, openedAt: time)
-        draft.callerAgent = directory.agent(of: caller, calling: true)
+        // The call's id is its Linkedid, unless a call in progress already has that id (a colleague's second
+        // call from inside the same linked call): then the caller's own Uniqueid, so no two calls share a
+        // source key and capture never takes one for a repeat of the other.
+        let linkedid = caller.linkedid.isEmpty ? caller.uniqueid : caller.linkedid
+        let id = draftByLinkedid[linkedid] == nil && !finishedIDs.contains(linkedid) ? linkedid : caller.uniqueid
+        let draft = Draft(id: id, openedAt: time)
+        draft.callerAgent = directory.agent(of: caller)
         draft.callerNumber = caller.callerIDNum
         draft.callerName = caller.callerIDName
         draft.dialled = caller.exten
-        draft.queue = queueByChannel.removeValue(forKey: caller.uniqueid)
         attach(caller, to: draft)
         return draft
     }
 
     private mutating func attach(_ channel: ChannelSnapshot, to draft: Draft) {
-        if draftByChannel[channel.uniqueid] !== draft {
-            draftByChannel[channel.uniqueid] = draft
-            draft.channelIDs.append(channel.uniqueid)
-        }
+        attach(id: channel.uniqueid, to: draft)
         if draft.linkedIDs.insert(channel.linkedid).inserted { draftByLinkedid[channel.linkedid] = draft }
     }
 
     private mutating func rang(_ target: ChannelSnapshot, in draft: Draft, dialledBy caller: ChannelSnapshot) {
         attach(target, to: draft)
-        if let agent = directory.agent(of: target, calling: false) {
+        if let agent = directory.agent(of: target) {
             if !draft.rang.contains(agent) { draft.rang.append(agent) }
         } else if draft.ringingExternal == nil {
             draft.ringingExternal = caller.exten
@@ -162,7 +175,7 @@ struct CallAssembler {
         for party in parties {
             if let draft = draftByChannel[party.uniqueid], !drafts.contains(where: { $0 === draft }) { drafts.append(draft) }
         }
-        guard let survivor = drafts.min(by: { $0.openedAt < $1.openedAt }) ?? nil else {
+        guard let survivor = drafts.min(by: { $0.openedAt < $1.openedAt }) else {
             let draft = open(parties[0], at: time)
             parties.dropFirst().forEach { attach($0, to: draft) }
             return draft
@@ -171,7 +184,11 @@ struct CallAssembler {
             for id in other.channelIDs { attach(id: id, to: survivor) }
             for linkedid in other.linkedIDs where survivor.linkedIDs.insert(linkedid).inserted { draftByLinkedid[linkedid] = survivor }
             for agent in other.rang where !survivor.rang.contains(agent) { survivor.rang.append(agent) }
-            for agent in other.talked where !survivor.talked.contains(agent) { survivor.talked.append(agent) }
+            // Whoever placed the other call (an agent calling in to take over) talked on this one.
+            for agent in [other.callerAgent].compactMap({ $0 }) + other.talked where !survivor.talked.contains(agent) && agent != survivor.callerAgent {
+                survivor.talked.append(agent)
+            }
+            survivor.ringingExternal = survivor.ringingExternal ?? other.ringingExternal
             survivor.transfers += other.transfers
             survivor.recordingFile = survivor.recordingFile ?? other.recordingFile
             survivor.queue = survivor.queue ?? other.queue
@@ -182,15 +199,19 @@ struct CallAssembler {
     }
 
     private mutating func attach(id: String, to draft: Draft) {
-        if draftByChannel[id] !== draft {
-            draftByChannel[id] = draft
-            draft.channelIDs.append(id)
+        guard draftByChannel[id] !== draft else { return }
+        draftByChannel[id] = draft
+        draft.channelIDs.append(id)
+        if let early = earlyByChannel.removeValue(forKey: id) {
+            draft.queue = draft.queue ?? early.queue
+            draft.recordingFile = draft.recordingFile ?? early.recordingFile
         }
     }
 
     private mutating func finish(_ draft: Draft, reason: HangupReason, cause: Int, at time: Date) -> CallRecord {
         for id in draft.channelIDs where draftByChannel[id] === draft { draftByChannel[id] = nil }
         for linkedid in draft.linkedIDs where draftByLinkedid[linkedid] === draft { draftByLinkedid[linkedid] = nil }
+        finishedIDs.insert(draft.id)
 
         let agentInvolved = draft.callerAgent != nil || !draft.rang.isEmpty || !draft.talked.isEmpty
         let direction: CallDirection
@@ -231,8 +252,8 @@ struct CallAssembler {
             startedAt: draft.openedAt, answeredAt: draft.answeredAt, endedAt: time, channelIDs: draft.channelIDs)
     }
 
-    private func label(_ channel: ChannelSnapshot, calling: Bool, dialled: String? = nil) -> String {
-        directory.agent(of: channel, calling: calling) ?? dialled ?? channel.callerIDNum
+    private func label(_ channel: ChannelSnapshot, dialled: String? = nil) -> String {
+        directory.agent(of: channel) ?? dialled ?? channel.callerIDNum
     }
 }
 
@@ -240,5 +261,28 @@ extension Array where Element: Hashable {
     func uniqued() -> [Element] {
         var seen = Set<Element>()
         return filter { seen.insert($0).inserted }
+    }
+}
+
+/// A set that remembers only its last `capacity` members (oldest forgotten first).
+struct RecentSet {
+    private var members: Set<String> = []
+    private var order: [String] = []
+    private var next = 0
+    let capacity: Int
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    func contains(_ member: String) -> Bool { members.contains(member) }
+
+    mutating func insert(_ member: String) {
+        guard members.insert(member).inserted else { return }
+        if order.count < capacity {
+            order.append(member)
+        } else {
+            members.remove(order[next])
+            order[next] = member
+            next = (next + 1) % capacity
+        }
     }
 }

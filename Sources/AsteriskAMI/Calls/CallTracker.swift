@@ -65,7 +65,7 @@ public struct CallTracker {
         for signal in signals { assembler.apply(signal, at: time, finished: &finished) }
         if name == "Hangup", let uniqueid = event["Uniqueid"] {
             let live = channels.channels
-            assembler.finishIfOrphaned(channel: uniqueid, isLive: { live[$0] != nil }, at: time, finished: &finished)
+            assembler.channelHungUp(uniqueid, isLive: { live[$0] != nil }, at: time, finished: &finished)
         }
     }
 }

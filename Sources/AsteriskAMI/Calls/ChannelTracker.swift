@@ -13,9 +13,9 @@ final class ChannelTracker {
     /// Events that named a channel or bridge we do not know.
     private(set) var unknownReferences = 0
 
-    private static let ring = 4, ringing = 5, up = 6, down = 0
+    private static let down = 0, ringing = 5, up = 6
 
-    /// Everything in progress is forgotten (the PBX restarted or we reconnected).
+    /// Everything in progress is forgotten: the PBX itself restarted (a reconnect reconciles instead).
     func reset() {
         for channel in channels.values {
             channel.dialing.removeAll()
@@ -162,12 +162,10 @@ final class ChannelTracker {
         } else if caller.isOriginated, let firstDial = caller.dialing.first, let forward = caller.forwardLocal {
             // An Originate calls the agent's phone first (the Local half's other side, in a bridge), then
             // dials the number: present it as the agent calling the number.
-            let originating = caller
             guard let agent = forward.bridge?.peers.first(where: { !$0.isLocal }) else { return }
             caller = agent
             caller.exten = firstDial.exten
             caller.isCalling = true
-            _ = originating
             channel.dialReported = true
             signals.append(.ringing(caller: caller.snapshot, targets: [channel.snapshot]))
         } else if !caller.isLocal {
@@ -308,10 +306,9 @@ final class ChannelTracker {
         let gone = channels.values.filter { !activeChannels.contains($0.uniqueid) }
         // The callers last, so the call is complete when its hangup is reported.
         for channel in gone where !channel.isCalling || channel.isLocal { hangUp(channel, cause: 0, &signals) }
-        for channel in gone where channel.isCalling && !channel.isLocal {
-            channel.bridge?.peers.removeAll { $0 === channel }
-            hangUp(channel, cause: 0, &signals)
-        }
+        for channel in gone where channel.isCalling && !channel.isLocal { hangUp(channel, cause: 0, &signals) }
+        // Their BridgeDestroy was lost too: bridges they left empty go with them.
+        for bridge in gone.compactMap(\.bridge) where bridge.peers.isEmpty { bridges[bridge.uniqueid] = nil }
     }
 
     private func hangUp(_ channel: TrackedChannel, cause: Int, _ signals: inout [CallSignal]) {
@@ -329,6 +326,8 @@ final class ChannelTracker {
                                        cause: cause))
             }
         }
+        // Asterisk sends BridgeLeave first; after a reconnect gap it may never come.
+        channel.bridge?.peers.removeAll { $0 === channel }
         channel.forwardLocal?.backwardLocal = nil
         channel.backwardLocal?.forwardLocal = nil
         channel.dialing.removeAll()

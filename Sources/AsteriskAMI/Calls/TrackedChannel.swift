@@ -52,15 +52,18 @@ final class TrackedChannel {
         self.isCalling = uniqueid == linkedid
     }
 
-    /// A dialled extension worth reporting: not empty, not the `s` start extension, not a `*` feature code.
-    var hasExtension: Bool { !exten.isEmpty && exten != "s" && !exten.hasPrefix("*") }
+    /// How far the walks below follow dials, Local halves and bridges. A PBX's chains are a few hops long; a
+    /// broken or hostile stream can make a loop (A dials B dials A), which must not hang the tracker.
+    static let maximumHops = 32
 
     /// The channel on whose behalf this one rings: back through dials and Local halves to the origin.
     var dialingChannel: TrackedChannel {
         var current = self
-        while var caller = current.dialedBy {
+        var hops = 0
+        while var caller = current.dialedBy, hops < Self.maximumHops {
             if let back = caller.backwardLocal { caller = back }
             current = caller
+            hops += 1
         }
         return current
     }
@@ -68,39 +71,42 @@ final class TrackedChannel {
     /// Every real (non-Local) channel ringing on this channel's behalf, through Local halves.
     var dialedChannels: [TrackedChannel] {
         var result: [TrackedChannel] = []
+        collectDialed(into: &result, hops: 0)
+        return result
+    }
+
+    private func collectDialed(into result: inout [TrackedChannel], hops: Int) {
+        guard hops < Self.maximumHops else { return }
         for target in dialing {
             if let next = target.forwardLocal {
-                for channel in next.dialedChannels where !result.contains(where: { $0 === channel }) { result.append(channel) }
+                next.collectDialed(into: &result, hops: hops + 1)
             } else if !result.contains(where: { $0 === target }) {
                 result.append(target)
             }
         }
-        return result
     }
 
     /// The real channels that can hear this one: its bridge, and bridges reached through Local halves.
     var bridgePeers: [TrackedChannel] {
-        var peers = peersInOwnBridge
-        for half in [forwardLocal, backwardLocal].compactMap({ $0 }) {
-            for peer in half.peersInOwnBridge where !peers.contains(where: { $0 === peer }) { peers.append(peer) }
-        }
+        var peers: [TrackedChannel] = []
+        collectBridgePeers(into: &peers, hops: 0)
+        for half in [forwardLocal, backwardLocal].compactMap({ $0 }) { half.collectBridgePeers(into: &peers, hops: 1) }
         return peers
     }
 
-    private var peersInOwnBridge: [TrackedChannel] {
-        guard let bridge else { return [] }
-        var peers: [TrackedChannel] = isLocal ? [] : [self]
+    private func collectBridgePeers(into peers: inout [TrackedChannel], hops: Int) {
+        guard let bridge, hops < Self.maximumHops else { return }
         func add(_ channel: TrackedChannel) { if !peers.contains(where: { $0 === channel }) { peers.append(channel) } }
+        if !isLocal { add(self) }
         for peer in bridge.peers where peer !== self {
             if !peer.isLocal {
                 add(peer)
             } else if let next = peer.forwardLocal {
-                next.peersInOwnBridge.forEach(add)
+                next.collectBridgePeers(into: &peers, hops: hops + 1)
             } else if let back = peer.backwardLocal {
-                back.peersInOwnBridge.forEach(add)
+                back.collectBridgePeers(into: &peers, hops: hops + 1)
             }
         }
-        return peers
     }
 
     var snapshot: ChannelSnapshot {
