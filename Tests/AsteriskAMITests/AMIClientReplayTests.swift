@@ -12,6 +12,7 @@ final class TrackingConsumer: Sendable {
         var signals: [String] = []
         var events = 0
         var sessions = 0
+        var unlistedSessions = 0
         var disconnects: [String] = []
     }
     private let state: Mutex<State>
@@ -25,6 +26,10 @@ final class TrackingConsumer: Sendable {
             switch event {
             case .sessionStarted(_, let active):
                 state.sessions += 1
+                guard let active else {
+                    state.unlistedSessions += 1
+                    return
+                }
                 let ids = Set(active.compactMap { $0["Uniqueid"] })
                 state.records += state.tracker.reconcile(activeChannels: ids, at: Date())
                 state.signals += state.tracker.signals.map(\.summary)
@@ -44,6 +49,7 @@ final class TrackingConsumer: Sendable {
     var signals: [String] { state.withLock { $0.signals } }
     var events: Int { state.withLock { $0.events } }
     var sessions: Int { state.withLock { $0.sessions } }
+    var unlistedSessions: Int { state.withLock { $0.unlistedSessions } }
     var disconnects: [String] { state.withLock { $0.disconnects } }
     var callsInProgress: Int { state.withLock { $0.tracker.callsInProgress } }
 }

@@ -26,6 +26,7 @@ import Testing
         _ = try await withClient(server, consumer, configure: { $0.authentication = .plain }) { consumer.sessions == 1 }
         #expect(server.logins == 1)
         #expect(server.actionsReceived.map { $0["Action"] ?? "" }.prefix(2) == ["Login", "CoreShowChannels"])
+        #expect(server.actionsReceived.first?["Events"] == "call,user,agent,system")
     }
 
     @Test func anOriginateWaitsForItsOriginateResponseAndIsSentOnce() async throws {
@@ -56,6 +57,28 @@ import Testing
 
     @Test func anActionInFlightFailsWhenTheConnectionDropsAndIsNotResent() async throws {
         var options = FakeAMIServer.Options()
+        options.dropOnOriginate = true
+        let server = try await FakeAMIServer.start(script: Self.idle, options: options)
+        defer { Task { await server.stop() } }
+        let consumer = TrackingConsumer()
+        let port = server.port
+        var configuration = AMIClientConfiguration(username: "connectord", secret: "s3cret-ami")
+        configuration.backoff = Backoff(initial: .milliseconds(5), maximum: .milliseconds(20))
+        let client = AMIClient(configuration: configuration, clock: ContinuousClock()) { try await LoopbackConnector.connect(port: port) }
+        let task = Task { await client.run { consumer.consume($0) } }
+        defer { task.cancel() }
+        while consumer.sessions == 0 { try await Task.sleep(for: .milliseconds(5)) }
+        let originate = AMIAction("Originate", ["Channel": "PJSIP/201", "Exten": "+31201234567", "Async": "true", "ChannelId": "ctd-7"])
+        await #expect(throws: AMIClientError.connectionClosed) {
+            try await client.send(originate, waitFor: .event("OriginateResponse"))
+        }
+        // The client comes back, and the Originate stays sent once: a phone never rings twice for one click.
+        while consumer.sessions < 2 { try await Task.sleep(for: .milliseconds(5)) }
+        #expect(server.actionsReceived.filter { $0["Action"] == "Originate" }.count == 1)
+    }
+
+    @Test func aSilentSessionIsDroppedAfterAPingTimeout() async throws {
+        var options = FakeAMIServer.Options()
         options.answerPings = false
         let server = try await FakeAMIServer.start(script: Self.idle, options: options)
         defer { Task { await server.stop() } }
@@ -73,6 +96,35 @@ import Testing
         while consumer.sessions < 2 { try await Task.sleep(for: .milliseconds(5)) }
         #expect(server.connections >= 2)
         #expect(server.actionsReceived.filter { $0["Action"] == "Ping" }.count == 1)
+    }
+
+    @Test func aPBXThatRefusesToListChannelsStillGivesASession() async throws {
+        var options = FakeAMIServer.Options()
+        options.refuseChannelList = true
+        let recording = Recordings.Recording(name: "simple/ab_success_a_hangup")
+        let server = try await FakeAMIServer.start(script: recording.bytes, options: options)
+        defer { Task { await server.stop() } }
+        let consumer = TrackingConsumer()
+        _ = try await withClient(server, consumer) { consumer.sessions == 1 && consumer.events == server.scriptLength }
+        #expect(consumer.unlistedSessions == 1)
+        #expect(server.connections == 1, "a refused list must not become a reconnect loop")
+        #expect(consumer.signals == recording.expected)
+    }
+
+    @Test func anActionThatCannotBeWrittenFailsWithoutReachingThePBX() async throws {
+        let server = try await FakeAMIServer.start(script: Self.idle)
+        defer { Task { await server.stop() } }
+        let consumer = TrackingConsumer()
+        let port = server.port
+        let client = AMIClient(configuration: AMIClientConfiguration(username: "connectord", secret: "s3cret-ami"),
+                               clock: ContinuousClock()) { try await LoopbackConnector.connect(port: port) }
+        let task = Task { await client.run { consumer.consume($0) } }
+        defer { task.cancel() }
+        while consumer.sessions == 0 { try await Task.sleep(for: .milliseconds(5)) }
+        let injected = AMIAction("Originate", ["Exten": "+3120\r\nAction: Command\r\nCommand: core stop now"])
+        await #expect(throws: AMIClientError.self) { try await client.send(injected) }
+        #expect(try await client.send(AMIAction("Ping")).isSuccess)
+        #expect(!server.actionsReceived.contains { $0["Action"] == "Originate" || $0["Action"] == "Command" })
     }
 
     @Test func withoutASessionAnActionFailsAtOnce() async throws {

@@ -12,8 +12,10 @@ public final class AMIClient<C: Clock>: Sendable where C.Duration == Duration {
 
     /// What the consumer hears, in stream order.
     public enum SessionEvent: Sendable {
-        /// Logged in; `activeChannels` are the `CoreShowChannel` events: what is in progress right now.
-        case sessionStarted(version: String, activeChannels: [AMIMessage])
+        /// Logged in; `activeChannels` are the `CoreShowChannel` events: what is in progress right now. Nil
+        /// when the PBX refused to list them (the manager user lacks the `reporting` read permission): the
+        /// session runs, but calls that ended while we were away cannot be told apart.
+        case sessionStarted(version: String, activeChannels: [AMIMessage]?)
         case event(AMIMessage)
         /// A message the decoder had to skip (too large, too many headers); the stream goes on.
         case skipped(AMIDecodingError)
@@ -72,6 +74,7 @@ public final class AMIClient<C: Clock>: Sendable where C.Duration == Duration {
     /// and with `connectionClosed` if the session drops first: nothing is ever re-sent on the next one.
     public func send(_ action: AMIAction, waitFor completion: AMIActionCompletion = .response,
                      timeout: Duration? = nil) async throws -> AMIResponse {
+        do { try action.validate() } catch { throw AMIClientError.encoding(error) }
         let step: (AMIConnectionStateMachine.Action, NIOAsyncChannelOutboundWriter<ByteBuffer>)? = shared.withLock { shared in
             guard var session = shared.session else { return nil }
             let step = session.machine.send(action, completion: completion)
@@ -80,17 +83,20 @@ public final class AMIClient<C: Clock>: Sendable where C.Duration == Duration {
         }
         guard let (step, writer) = step, case .write(let action, let actionID) = step else { throw AMIClientError.notConnected }
         var buffer = ByteBuffer()
-        do { try action.write(actionID: actionID, into: &buffer) } catch {
-            _ = shared.withLock { $0.session?.machine.timedOut(actionID: actionID) }
-            throw AMIClientError.encoding(error)
-        }
+        try? action.write(actionID: actionID, into: &buffer)  // validated above; the ActionID is ours
         let limit = timeout ?? configuration.responseTimeout
         let payload = buffer
         return try await withThrowingTaskGroup(of: AMIResponse?.self) { group in
             group.addTask {
                 try await withCheckedThrowingContinuation { continuation in
-                    self.shared.withLock { $0.waiting[actionID] = continuation }
-                    // Registered before the write, so even an instant answer finds its caller.
+                    // Registered before the write, so even an instant answer finds its caller; and only while
+                    // the action is still pending: if the connection closed meanwhile, fail now.
+                    let registered = self.shared.withLock { shared in
+                        guard shared.session?.machine.isPending(actionID) == true else { return false }
+                        shared.waiting[actionID] = continuation
+                        return true
+                    }
+                    guard registered else { return continuation.resume(throwing: AMIClientError.connectionClosed) }
                     Task { try? await writer.write(payload) }
                 }
             }
@@ -108,7 +114,9 @@ public final class AMIClient<C: Clock>: Sendable where C.Duration == Duration {
                     shared.session = session
                     return actions
                 }
-                perform(actions, consumer: nil)
+                perform(actions)
+                // Whatever the session did, the caller is released (its child task must end for us to return).
+                shared.withLock { $0.waiting.removeValue(forKey: actionID) }?.resume(throwing: AMIClientError.timedOut(action.name))
                 throw AMIClientError.timedOut(action.name)
             }
             throw AMIClientError.connectionClosed
@@ -120,13 +128,11 @@ public final class AMIClient<C: Clock>: Sendable where C.Duration == Duration {
     /// Returns whether the session got as far as a login.
     private func runSession(_ connection: Connection, _ consumer: @Sendable (SessionEvent) async -> Void) async throws -> Bool {
         try await connection.executeThenClose { inbound, outbound in
-            let number = shared.withLock { shared in
+            shared.withLock { shared in
                 shared.connections += 1
                 shared.session = Session(machine: AMIConnectionStateMachine(configuration: configuration, connectionNumber: shared.connections),
                                          writer: outbound, channel: connection.channel)
-                return shared.connections
             }
-            _ = number
             var loggedIn = false
             var sessionStartID: String?
             defer {
@@ -135,7 +141,7 @@ public final class AMIClient<C: Clock>: Sendable where C.Duration == Duration {
                     shared.session = nil
                     return actions
                 }
-                perform(failed, consumer: nil)
+                perform(failed)
             }
             return try await withThrowingTaskGroup(of: Void.self) { group in
                 defer { group.cancelAll() }
@@ -177,12 +183,15 @@ public final class AMIClient<C: Clock>: Sendable where C.Duration == Duration {
                             sessionStartID = nil
                             let version = shared.withLock { $0.session?.machine.bannerVersion } ?? ""
                             await consumer(.sessionStarted(version: version, activeChannels: response.events))
-                        case .fail(let actionID, let error) where actionID == sessionStartID:
-                            throw error
+                        case .fail(let actionID, _) where actionID == sessionStartID:
+                            // A refused list is no reason to drop the session: capture goes on without it.
+                            sessionStartID = nil
+                            let version = shared.withLock { $0.session?.machine.bannerVersion } ?? ""
+                            await consumer(.sessionStarted(version: version, activeChannels: nil))
                         case .close(let error):
                             throw error
                         case .succeed, .fail:
-                            perform([action], consumer: nil)
+                            perform([action])
                         }
                     }
                 }
@@ -191,21 +200,16 @@ public final class AMIClient<C: Clock>: Sendable where C.Duration == Duration {
         }
     }
 
-    /// Pings an idle session; a Ping without answer in time drops it (see `send`).
+    /// Pings the session; a Ping without answer in time drops it (`send` closes a session that times out).
     private func keepAlive() async throws {
         while true {
             try await clock.sleep(for: configuration.pingInterval)
-            do {
-                _ = try await send(AMIAction("Ping"))
-            } catch let error as AMIClientError where error == .timedOut("Ping") {
-                shared.withLock { $0.session?.channel }?.close(promise: nil)
-                throw error
-            }
+            _ = try await send(AMIAction("Ping"))
         }
     }
 
     /// Completes waiting callers; `close` shuts the channel.
-    private func perform(_ actions: [AMIConnectionStateMachine.Action], consumer: Void?) {
+    private func perform(_ actions: [AMIConnectionStateMachine.Action]) {
         for action in actions {
             switch action {
             case .succeed(let actionID, let response):

@@ -52,6 +52,11 @@ struct AMIConnectionStateMachine {
 
     var inFlight: Int { pending.count }
 
+    func isPending(_ actionID: String) -> Bool { pending[actionID] != nil }
+
+    /// A list longer than this fails instead of growing without end (a server that never says `Complete`).
+    static let maximumListEvents = 100_000
+
     // MARK: events
 
     mutating func greetingReceived(version: String) -> [Action] {
@@ -171,6 +176,10 @@ struct AMIConnectionStateMachine {
             if message["EventList"]?.lowercased() == "complete" {
                 pending[id] = nil
                 return [.succeed(actionID: id, AMIResponse(message: response, events: action.events))]
+            }
+            guard action.events.count < Self.maximumListEvents else {
+                pending[id] = nil
+                return [.fail(actionID: id, .actionFailed(action.name, "more than \(Self.maximumListEvents) list events without Complete"))]
             }
             action.events.append(message)
             pending[id] = action

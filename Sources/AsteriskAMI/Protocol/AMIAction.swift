@@ -17,12 +17,8 @@ public struct AMIAction: Sendable, Hashable {
     /// Writes the action with `actionID`. Refuses a name or value with CR or LF: a dialled number or caller
     /// name carrying "\r\n" would otherwise inject a whole action (say `Action: Command`) into the session.
     public func write(actionID: String, into buffer: inout ByteBuffer) throws(AMIEncodingError) {
-        try Self.check("Action", name)
+        try validate()
         try Self.check("ActionID", actionID)
-        for header in headers {
-            try Self.check(header.name, header.value)
-            if header.name.isEmpty || header.name.utf8.contains(UInt8(ascii: ":")) { throw .invalidHeaderName }
-        }
         buffer.writeStaticString("Action: ")
         buffer.writeString(name)
         buffer.writeStaticString("\r\nActionID: ")
@@ -35,6 +31,16 @@ public struct AMIAction: Sendable, Hashable {
             buffer.writeStaticString("\r\n")
         }
         buffer.writeStaticString("\r\n")
+    }
+
+    /// Refuses what cannot go on the wire: a line break anywhere (it would start another action), an empty
+    /// header name or one with a colon.
+    public func validate() throws(AMIEncodingError) {
+        try Self.check("Action", name)
+        for header in headers {
+            try Self.check(header.name, header.value)
+            if header.name.isEmpty || header.name.utf8.contains(UInt8(ascii: ":")) { throw .invalidHeaderName }
+        }
     }
 
     private static func check(_ name: String, _ value: String) throws(AMIEncodingError) {

@@ -24,6 +24,10 @@ final class FakeAMIServer: Sendable {
         var answerPings = true
         /// Originates to this number fail (`Response: Failure` in OriginateResponse).
         var unreachableNumber = "+999"
+        /// Answer CoreShowChannels with `Permission denied`, as Asterisk does for a user without `reporting`.
+        var refuseChannelList = false
+        /// Drop the connection when an Originate arrives, before answering it (each connection once).
+        var dropOnOriginate = false
     }
 
     private struct State {
@@ -124,7 +128,7 @@ final class FakeAMIServer: Sendable {
                     case "login":
                         let accepted: Bool
                         if action["AuthType"]?.lowercased() == "md5", let challenge {
-                            let key = Insecure.MD5.hash(data: Array((challenge + options.secret).utf8)).map { String(format2: $0) }.joined()
+                            let key = Insecure.MD5.hash(data: Array((challenge + options.secret).utf8)).map { String($0, radix: 16).leftPadded(to: 2) }.joined()
                             accepted = action["Username"] == options.username && action["Key"] == key
                         } else {
                             accepted = action["Username"] == options.username && action["Secret"] == options.secret
@@ -144,7 +148,15 @@ final class FakeAMIServer: Sendable {
                     case "coreshowchannels":
                         // Answered by the streaming task, between two events, so the list agrees with the
                         // events already sent (as Asterisk's does).
-                        session.state.withLock { $0.pendingList = id }
+                        if options.refuseChannelList {
+                            try await outbound.write(Self.message(["Response": "Error", "ActionID": id, "Message": "Permission denied"]))
+                            session.state.withLock { $0.listed = true }
+                        } else {
+                            session.state.withLock { $0.pendingList = id }
+                        }
+                    case "originate" where options.dropOnOriginate:
+                        try await connection.channel.close()
+                        return
                     case "originate":
                         try await outbound.write(Self.message(["Response": "Success", "ActionID": id, "Message": "Originate successfully queued"]))
                         let failed = action["Exten"] == options.unreachableNumber
@@ -241,13 +253,6 @@ final class FakeAMIServer: Sendable {
         for (name, value) in headers { buffer.writeString("\(name): \(value)\r\n") }
         buffer.writeString("\r\n")
         return buffer
-    }
-}
-
-extension String {
-    init(format2 byte: UInt8) {
-        let hex = String(byte, radix: 16)
-        self = hex.count == 1 ? "0" + hex : hex
     }
 }
 
