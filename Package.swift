@@ -95,16 +95,29 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // A fake PBX that replays the recorded corpus over loopback, shared by the AMI and daemon tests.
+        .target(
+            name: "AMITestSupport",
+            dependencies: [
+                "AsteriskAMI",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "Tests/AMITestSupport",
+            exclude: ["Fixtures"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "AsteriskAMITests",
             dependencies: [
                 "AsteriskAMI",
+                "AMITestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOTestUtils", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
-            exclude: ["Fixtures"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -117,6 +130,8 @@ let package = Package(
             dependencies: [
                 "Connectord",
                 "CRMCore",
+                "AsteriskAMI",
+                "AMITestSupport",
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

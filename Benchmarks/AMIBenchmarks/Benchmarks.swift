@@ -5,7 +5,7 @@ import NIOCore
 
 // Issue #3: decoding at least 2,000,000 events/s on a 1,000,000-event stream.
 // The stream is `$AMI_STREAM` (e.g. made by hand with ../shared/ami-corpus/tools/gen_stream.py 1000000 OUT 50),
-// else the recorded calls of Tests/AsteriskAMITests/Fixtures replayed until 1,000,000 events.
+// else the recorded calls of Tests/AMITestSupport/Fixtures replayed until 1,000,000 events.
 // It is fed to the decoder in 64 KiB reads, as a socket delivers it.
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(
@@ -76,7 +76,7 @@ final class AMIStream: Sendable {
             return
         }
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Tests/AsteriskAMITests/Fixtures/cacofonisk/replay")
+            .appendingPathComponent("Tests/AMITestSupport/Fixtures/cacofonisk/replay")
         var all: [UInt8] = []
         let files = (FileManager.default.enumerator(atPath: root.path)?.compactMap { $0 as? String } ?? []).filter { $0.hasSuffix(".ami") }.sorted()
         for file in files {

@@ -1,4 +1,5 @@
 @testable import AsteriskAMI
+import AMITestSupport
 import Foundation
 import NIOCore
 import Synchronization

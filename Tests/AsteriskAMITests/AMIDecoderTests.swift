@@ -1,4 +1,5 @@
 @testable import AsteriskAMI
+import AMITestSupport
 import Foundation
 import NIOCore
 import NIOTestUtils
@@ -6,7 +7,7 @@ import Testing
 
 /// The recorded corpus, copied into Tests with its licences.
 enum Corpus {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
+    static let root = AMICorpus.root
 
     struct Stream: Sendable, CustomTestStringConvertible {
         var file: String

@@ -1,4 +1,5 @@
-@testable import AsteriskAMI
+import AsteriskAMI
+import Foundation
 import Crypto
 import NIOCore
 import NIOPosix
@@ -11,23 +12,40 @@ import Synchronization
 /// The script position survives connections, like a PBX that keeps running while a client reconnects.
 /// With `lostOnDrop`, events are lost during the gap (Asterisk never resends), and CoreShowChannels reports
 /// the channels that are still up at the point where streaming resumes.
-final class FakeAMIServer: Sendable {
-    struct Options: Sendable {
-        var username = "connectord"
-        var secret = "s3cret-ami"
+public final class FakeAMIServer: Sendable {
+    public struct Options: Sendable {
+        public init() {}
+        public var username = "connectord"
+        public var secret = "s3cret-ami"
         /// Message indexes of the script at which a connection is dropped mid-message (each once).
-        var dropAt: Set<Int> = []
+        public var dropAt: Set<Int> = []
         /// How many messages are lost while the client is away after each drop.
-        var lostOnDrop = 0
+        public var lostOnDrop = 0
         /// Largest chunk written at once; chunks are random between 1 and this.
-        var maxChunk = 900
-        var answerPings = true
+        public var maxChunk = 900
+        public var answerPings = true
         /// Originates to this number fail (`Response: Failure` in OriginateResponse).
-        var unreachableNumber = "+999"
+        public var unreachableNumber = "+999"
         /// Answer CoreShowChannels with `Permission denied`, as Asterisk does for a user without `reporting`.
-        var refuseChannelList = false
+        public var refuseChannelList = false
         /// Drop the connection when an Originate arrives, before answering it (each connection once).
-        var dropOnOriginate = false
+        public var dropOnOriginate = false
+        /// What a successful Originate sets off: a recorded click-to-dial call, streamed between the script's
+        /// events with `originatorUniqueid` replaced by the action's `ChannelId` (as Asterisk names the first
+        /// channel after it) and every other Uniqueid sharing `uniqueidPrefix` renamed after it, so several
+        /// originates never share a channel id.
+        public var originateReplay: OriginateReplay?
+    }
+
+    public struct OriginateReplay: Sendable {
+        public var recording: [UInt8]
+        public var originatorUniqueid: String
+        public var uniqueidPrefix: String
+        public init(recording: [UInt8], originatorUniqueid: String, uniqueidPrefix: String) {
+            self.recording = recording
+            self.originatorUniqueid = originatorUniqueid
+            self.uniqueidPrefix = uniqueidPrefix
+        }
     }
 
     private struct State {
@@ -36,10 +54,12 @@ final class FakeAMIServer: Sendable {
         var connections = 0
         var logins = 0
         var actions: [AMIMessage] = []
+        /// Messages set off by actions, streamed before the script's next one.
+        var injected: [ByteBuffer] = []
     }
 
-    let port: Int
-    let options: Options
+    public let port: Int
+    public let options: Options
     private let script: [ByteBuffer]
     private let uniqueids: [(created: String?, hungUp: String?)]
     private let state = Mutex(State())
@@ -47,14 +67,8 @@ final class FakeAMIServer: Sendable {
     private let task = Mutex<Task<Void, Never>?>(nil)
 
     /// `script` is raw AMI bytes (messages separated by empty lines); FullyBooted events in it are dropped.
-    static func start(script bytes: [UInt8], options: Options = Options()) async throws -> FakeAMIServer {
-        var decoder = AMIDecoder()
-        var buffer = ByteBuffer(bytes: bytes)
-        var messages: [AMIMessage] = []
-        while let frame = try decoder.decode(buffer: &buffer) {
-            if case .message(let message) = frame, message.kind != .event("FullyBooted") { messages.append(message) }
-        }
-        if let frame = try decoder.decodeLast(buffer: &buffer, seenEOF: true), case .message(let message) = frame { messages.append(message) }
+    public static func start(script bytes: [UInt8], options: Options = Options()) async throws -> FakeAMIServer {
+        let messages = try messages(in: bytes)
         let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .bind(host: "127.0.0.1", port: 0) { channel in
@@ -68,16 +82,30 @@ final class FakeAMIServer: Sendable {
         return fake
     }
 
+    /// The messages of a recording, FullyBooted events left out (the server sends its own after login).
+    static func messages(in bytes: [UInt8]) throws -> [AMIMessage] {
+        var decoder = AMIDecoder()
+        var buffer = ByteBuffer(bytes: bytes)
+        var messages: [AMIMessage] = []
+        while let frame = try decoder.decode(buffer: &buffer) {
+            if case .message(let message) = frame, message.kind != .event("FullyBooted") { messages.append(message) }
+        }
+        if let frame = try decoder.decodeLast(buffer: &buffer, seenEOF: true), case .message(let message) = frame { messages.append(message) }
+        return messages
+    }
+
+    static func encode(_ message: AMIMessage) -> ByteBuffer {
+        var buffer = ByteBuffer()
+        for header in message.headers { buffer.writeString("\(header.name): \(header.value)\r\n") }
+        buffer.writeString("\r\n")
+        return buffer
+    }
+
     private init(server: NIOAsyncChannel<NIOAsyncChannel<AMIFrame, ByteBuffer>, Never>, messages: [AMIMessage], options: Options) {
         self.server = server
         self.port = server.channel.localAddress?.port ?? 0
         self.options = options
-        self.script = messages.map { message in
-            var buffer = ByteBuffer()
-            for header in message.headers { buffer.writeString("\(header.name): \(header.value)\r\n") }
-            buffer.writeString("\r\n")
-            return buffer
-        }
+        self.script = messages.map(Self.encode)
         self.uniqueids = messages.map { message in
             switch message.kind {
             case .event("Newchannel"): (message["Uniqueid"], nil)
@@ -87,14 +115,14 @@ final class FakeAMIServer: Sendable {
         }
     }
 
-    var connections: Int { state.withLock { $0.connections } }
-    var logins: Int { state.withLock { $0.logins } }
-    var scriptLength: Int { script.count }
-    var position: Int { state.withLock { $0.position } }
+    public var connections: Int { state.withLock { $0.connections } }
+    public var logins: Int { state.withLock { $0.logins } }
+    public var scriptLength: Int { script.count }
+    public var position: Int { state.withLock { $0.position } }
     /// Every action the server received, in order.
-    var actionsReceived: [AMIMessage] { state.withLock { $0.actions } }
+    public var actionsReceived: [AMIMessage] { state.withLock { $0.actions } }
 
-    func stop() async {
+    public func stop() async {
         try? await server.channel.close()
         task.withLock { $0 }?.cancel()
     }
@@ -128,7 +156,7 @@ final class FakeAMIServer: Sendable {
                     case "login":
                         let accepted: Bool
                         if action["AuthType"]?.lowercased() == "md5", let challenge {
-                            let key = Insecure.MD5.hash(data: Array((challenge + options.secret).utf8)).map { String($0, radix: 16).leftPadded(to: 2) }.joined()
+                            let key = Insecure.MD5.hash(data: Array((challenge + options.secret).utf8)).map { byte in (byte < 16 ? "0" : "") + String(byte, radix: 16) }.joined()
                             accepted = action["Username"] == options.username && action["Key"] == key
                         } else {
                             accepted = action["Username"] == options.username && action["Secret"] == options.secret
@@ -166,6 +194,13 @@ final class FakeAMIServer: Sendable {
                             "Context": action["Context"] ?? "", "Exten": action["Exten"] ?? "",
                             "Reason": failed ? "0" : "4", "Uniqueid": action["ChannelId"] ?? "", "CallerIDNum": "<unknown>",
                         ]))
+                        if !failed, let replay = options.originateReplay, let channelId = action["ChannelId"] {
+                            let text = String(decoding: replay.recording, as: UTF8.self)
+                                .replacingOccurrences(of: replay.originatorUniqueid, with: channelId)
+                                .replacingOccurrences(of: replay.uniqueidPrefix, with: channelId + "-")
+                            let call = try Self.messages(in: Array(text.utf8)).map(Self.encode)
+                            state.withLock { $0.injected.append(contentsOf: call) }
+                        }
                     case "logoff":
                         try await outbound.write(Self.message(["Response": "Goodbye", "ActionID": id, "Message": "Thanks for all the fish."]))
                         return
@@ -202,6 +237,10 @@ final class FakeAMIServer: Sendable {
                 reply.writeImmutableBuffer(Self.message(["Event": "CoreShowChannelsComplete", "ActionID": id, "EventList": "Complete", "ListItems": "\(active.count)"]))
                 try await outbound.write(reply)
                 session.state.withLock { $0.listed = true }
+            }
+            if let injected = state.withLock({ $0.injected.isEmpty ? nil : $0.injected.removeFirst() }) {
+                try await outbound.write(injected)
+                continue
             }
             let waiting = state.withLock { $0.position >= script.count || (options.dropAt.contains($0.position) && !$0.dropped.contains($0.position)) }
             if waiting, !session.state.withLock({ $0.listed }) || state.withLock({ $0.position >= script.count }) {
@@ -257,8 +296,8 @@ final class FakeAMIServer: Sendable {
 }
 
 /// Connects an `AMIClient` to a host and port over TCP (what the daemon does too).
-enum LoopbackConnector {
-    static func connect(port: Int) async throws -> NIOAsyncChannel<AMIFrame, ByteBuffer> {
+public enum LoopbackConnector {
+    public static func connect(port: Int) async throws -> NIOAsyncChannel<AMIFrame, ByteBuffer> {
         try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .connect(host: "127.0.0.1", port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
