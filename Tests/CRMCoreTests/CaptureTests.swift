@@ -23,6 +23,33 @@ import Testing
         #expect(try f.count("activity") == 1)
     }
 
+    @Test func aTransferredCallBelongsToEveryAgentWhoTalkedOnIt() throws {
+        let f = try Fixture()
+        var transferred = call("pbx1:7", from: "+49 30 1234567", agent: .extension("201"))
+        // The second agent twice (a transfer back and forth), the owner once more: each is linked once.
+        transferred.coAgents = [.extension("202"), .extension("202"), .extension("201"), .extension("999")]
+        let id = try #require(try f.database.capture(transferred).activityId)
+        #expect(try f.database.agents(ofActivity: id) == [f.alice, f.bob])
+        #expect(try f.database.activities(ActivityFilter(agentId: f.bob)).map(\.id) == [id])
+    }
+
+    @Test func aContactTheSourceAlreadyKnowsWinsOverASharedNumber() throws {
+        let f = try Fixture()
+        let north = try f.lead("North Ltd", phones: ["030 5550000"])
+        _ = try f.lead("South Ltd", phones: ["030 5550000"])
+        let nina = try f.database.addContact(companyId: north, NewContact(firstName: "Nina"), actorId: f.sam).id!
+        // Click-to-dial: the agent dialled Nina, through the switchboard both firms share.
+        var dialled = call("pbx1:8", from: "030 5550000", agent: .extension("201"))
+        dialled.direction = .outbound
+        dialled.contactId = nina
+        #expect(try f.database.capture(dialled) == .matched(activityId: 1, companyId: north, contactId: nina))
+        // A contact that no longer exists: the ordinary rules decide (the shared number goes to the firm that
+        // was active last, North, through the switchboard, not to Nina).
+        var stale = call("pbx1:9", from: "030 5550000", agent: .extension("201"))
+        stale.contactId = 9_999
+        #expect(try f.database.capture(stale) == .matched(activityId: 2, companyId: north, contactId: nil))
+    }
+
     @Test func emailMatchesByAddressThenByFirmDomainButNeverByFreeMailOrOurDomain() throws {
         let f = try Fixture()
         let acme = try f.lead("Acme", domains: ["acme.de"])

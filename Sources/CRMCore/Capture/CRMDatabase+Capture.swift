@@ -48,6 +48,7 @@ extension CRMDatabase {
                         .execute(arguments: [id, agentId])
                 }
             }
+            try linkCoAgents(db, captured, activityId: id, agentId: firstAgent ?? agentId, matcher: matcher)
             return .duplicate(activityId: id)
         }
 
@@ -55,9 +56,15 @@ extension CRMDatabase {
             if participants.blocked > 0 { return .ignored(reason: "every outside participant is blocklisted") }
             if captured.kind == .email { return .ignored(reason: "internal-only mail") }
         }
-        let resolution = participants.isEmpty
-            ? Resolution(status: .internal)
-            : try matcher.resolve(db, participants, agentId: agentId)
+        let resolution: Resolution
+        if let contactId = captured.contactId,
+           let companyId = try Int64.fetchOne(db, sql: "SELECT companyId FROM contact WHERE id = ?", arguments: [contactId]) {
+            resolution = Resolution(status: .matched, companyId: companyId, contactId: contactId)
+        } else if participants.isEmpty {
+            resolution = Resolution(status: .internal)
+        } else {
+            resolution = try matcher.resolve(db, participants, agentId: agentId)
+        }
 
         var details = captured.details
         if !participants.unreadable.isEmpty { details["unreadableParticipants"] = participants.unreadable.joined(separator: ", ") }
@@ -71,6 +78,7 @@ extension CRMDatabase {
                 DatabaseDate.string(now()),
             ])
         let id = db.lastInsertedRowID
+        try linkCoAgents(db, captured, activityId: id, agentId: agentId, matcher: matcher)
         // Participants are kept for what retroactive linking may still claim: unmatched activities only. (Each
         // row lands on a random page of a large index; writing them for every activity doubled capture's I/O.)
         if resolution.status == .unmatched {
@@ -96,6 +104,15 @@ extension CRMDatabase {
             return .review(activityId: id, candidates: resolution.candidates.map(\.companyId))
         case .unmatched: return .unmatched(activityId: id)
         case .internal: return .internal(activityId: id)
+        }
+    }
+
+    /// Links the colleagues who also took part; the owner is not linked twice.
+    private func linkCoAgents(_ db: Database, _ captured: CapturedActivity, activityId: Int64, agentId: Int64?, matcher: Matcher) throws {
+        for coAgent in captured.coAgents {
+            guard let userId = try resolveAgent(db, coAgent, matcher: matcher), userId != agentId else { continue }
+            try db.cachedStatement(sql: "INSERT OR IGNORE INTO activityAgent (activityId, userId) VALUES (?, ?)")
+                .execute(arguments: [activityId, userId])
         }
     }
 

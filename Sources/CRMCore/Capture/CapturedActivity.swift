@@ -22,6 +22,11 @@ public struct CapturedActivity: Sendable, Hashable, Codable {
     public var sourceKey: String
     public var occurredAt: Date
     public var agent: Agent?
+    /// Colleagues who also took part (transfer targets of a call); the activity is theirs too.
+    public var coAgents: [Agent]
+    /// The contact the source already knows the activity is with (a click-to-dial call); when it exists it
+    /// wins over matching by participants. Nil: matched by the rules.
+    public var contactId: Int64?
     public var direction: Direction
     public var participants: [Participant]
     public var subject: String?
@@ -32,6 +37,8 @@ public struct CapturedActivity: Sendable, Hashable, Codable {
         sourceKey: String,
         occurredAt: Date,
         agent: Agent? = nil,
+        coAgents: [Agent] = [],
+        contactId: Int64? = nil,
         direction: Direction,
         participants: [Participant],
         subject: String? = nil,
@@ -41,6 +48,8 @@ public struct CapturedActivity: Sendable, Hashable, Codable {
         self.sourceKey = sourceKey
         self.occurredAt = occurredAt
         self.agent = agent
+        self.coAgents = coAgents
+        self.contactId = contactId
         self.direction = direction
         self.participants = participants
         self.subject = subject
