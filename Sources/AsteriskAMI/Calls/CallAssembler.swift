@@ -7,7 +7,7 @@ import struct Foundation.Date
 /// joins the records of its parties (the consultation call of an attended transfer becomes part of the
 /// customer's call), and the record is finished when its caller hangs up.
 struct CallAssembler {
-    let directory: AgentDirectory
+    var directory: AgentDirectory
 
     /// A call being put together.
     private final class Draft {

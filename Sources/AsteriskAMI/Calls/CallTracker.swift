@@ -7,7 +7,7 @@ import struct Foundation.Date
 /// does not resend what happened while we were away: after a reconnect, `reconcile(activeChannels:at:)` with
 /// what `CoreShowChannels` reports; `reset()` only when the PBX itself restarted.
 public struct CallTracker {
-    public let directory: AgentDirectory
+    public private(set) var directory: AgentDirectory
     private let channels = ChannelTracker()
     private var assembler: CallAssembler
     /// What the last event said about calls (tests compare these with cacofonisk's callbacks).
@@ -23,6 +23,12 @@ public struct CallTracker {
     public var callsInProgress: Int { assembler.callsInProgress }
     /// Events that named a channel or bridge the tracker never saw.
     public var unplacedEvents: Int { channels.unknownReferences }
+
+    /// Agents joined or left the team: calls from now on are told inbound, outbound or internal by `directory`.
+    public mutating func update(directory: AgentDirectory) {
+        self.directory = directory
+        assembler.directory = directory
+    }
 
     public mutating func reset() {
         channels.reset()

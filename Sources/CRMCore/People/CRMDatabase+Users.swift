@@ -85,6 +85,16 @@ extension CRMDatabase {
         }
     }
 
+    /// The extensions of every active user: the phones a PBX source treats as the team's.
+    public func agentExtensions() throws -> Set<String> {
+        try writer.read { db in
+            Set(try String.fetchAll(db, sql: """
+                SELECT value FROM userAddress JOIN user ON user.id = userAddress.userId
+                WHERE userAddress.kind = 'extension' AND user.deletedAt IS NULL
+                """))
+        }
+    }
+
     public func addresses(ofUser userId: Int64) throws -> [UserAddress] {
         try writer.read { db in try UserAddress.filter(Column("userId") == userId).fetchAll(db) }
     }

@@ -57,6 +57,9 @@ func reportingErrors(_ body: () async throws -> Void) async throws {
     } catch let error as CRMError {
         FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
         throw ExitCode(error.exitCode)
+    } catch let error as DaemonClientError {
+        FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
+        throw ExitCode(69) // EX_UNAVAILABLE
     } catch let error as ConnectordConfigError {
         FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
         throw ExitCode(78) // EX_CONFIG

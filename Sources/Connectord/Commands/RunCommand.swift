@@ -32,8 +32,15 @@ struct RunCommand: AsyncParsableCommand {
             let journal = try database.journalMode()
             logger.info("store opened", metadata: ["path": "\(configuration.storePath)", "journal": "\(journal)"])
 
+            // Sources hand their activities to one queue; it is listed first so it stops last and drains.
+            let queue = CaptureQueue(database: database, logger: logger)
+            var pbx: PBXService?
+            if let settings = configuration.pbx {
+                let secret = try settings.secret.resolve(key: "ami.secret")
+                pbx = PBXService(settings: settings, secret: secret, database: database, queue: queue, logger: logger)
+            }
             let app = HTTPServer.makeApplication(
-                configuration: configuration, database: database, registry: registry, logger: logger,
+                configuration: configuration, database: database, pbx: pbx, registry: registry, logger: logger,
                 onServerRunning: { channel in
                     // Tests and scripts read this line to learn the port (port 0 picks a free one).
                     let address = channel.localAddress
@@ -42,7 +49,7 @@ struct RunCommand: AsyncParsableCommand {
                 }
             )
             let group = ServiceGroup(configuration: .init(
-                services: [app],
+                services: [queue] + (pbx.map { [$0] } ?? []) + [app] as [any Service],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             ))

@@ -19,6 +19,17 @@ enum ConfigSchema {
         Key(name: "crm.freeMailDomains", type: .stringArray, defaultValue: "", help: "free-mail domains in addition to the built-in list"),
         Key(name: "crm.blockedAddresses", type: .stringArray, defaultValue: "", help: "addresses never captured"),
         Key(name: "crm.blockedDomains", type: .stringArray, defaultValue: "", help: "domains never captured"),
+        Key(name: "ami.host", type: .string, defaultValue: "", help: "Asterisk host for call capture; empty: no PBX"),
+        Key(name: "ami.port", type: .int, defaultValue: "5038", help: "Asterisk Manager Interface port"),
+        Key(name: "ami.username", type: .string, defaultValue: "", help: "manager user (manager.conf) with read call,reporting and write originate"),
+        Key(name: "ami.secret", type: .secret, defaultValue: "", help: "the manager secret, as env:VARIABLE or file:/path"),
+        Key(name: "ami.authentication", type: .string, defaultValue: "md5", help: "md5 (challenge, the secret never crosses the wire) or plain"),
+        Key(name: "ami.pbxId", type: .string, defaultValue: "pbx", help: "names this PBX in every call's source key; never change it once calls are captured"),
+        Key(name: "ami.extensions", type: .stringArray, defaultValue: "", help: "agent extensions in addition to those of the users"),
+        Key(name: "ami.devices", type: .stringArray, defaultValue: "", help: "phones not named after their extension, as DEVICE=EXTENSION (SIP/150010001=201)"),
+        Key(name: "ami.dialChannel", type: .string, defaultValue: "PJSIP/{extension}", help: "click-to-dial: the agent's phone, rung first"),
+        Key(name: "ami.dialContext", type: .string, defaultValue: "from-internal", help: "click-to-dial: dialplan context that dials the customer's number"),
+        Key(name: "ami.callerId", type: .string, defaultValue: "", help: "click-to-dial: the caller ID the customer sees (our company's number)"),
         Key(name: "log.level", type: .string, defaultValue: "info", help: "trace, debug, info, notice, warning, error or critical"),
     ]
 

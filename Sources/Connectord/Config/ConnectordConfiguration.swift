@@ -1,3 +1,4 @@
+import AsteriskAMI
 import Configuration
 import CRMCore
 import Foundation
@@ -13,6 +14,8 @@ struct ConnectordConfiguration: Sendable {
     var httpPort: Int
     var logLevel: Logger.Level
     var policy: MatchingPolicy
+    /// Call capture; nil when no PBX is configured.
+    var pbx: PBXSettings?
     /// The reader hummingbird (and later async-http-client) read their own sections from.
     var reader: ConfigReader
 
@@ -39,7 +42,7 @@ struct ConnectordConfiguration: Sendable {
         // CONNECTORD_HTTP_PORT → HTTP_PORT, which swift-configuration's environment provider maps to http.port.
         var environmentValues: [String: String] = [:]
         let known = Dictionary(uniqueKeysWithValues: ConfigSchema.keys.map { (ConfigSchema.environmentName(of: $0.name), $0.name) })
-        for (name, value) in environment where name.hasPrefix("CONNECTORD_") && name != "CONNECTORD_CONFIG" && name != "CONNECTORD_USER" {
+        for (name, value) in environment where name.hasPrefix("CONNECTORD_") && !["CONNECTORD_CONFIG", "CONNECTORD_USER", "CONNECTORD_TOKEN", "CONNECTORD_BIN"].contains(name) {
             guard known[name] != nil else {
                 let hint = ConfigSchema.suggestion(for: name, among: Array(known.keys)).map { " (did you mean \($0)?)" } ?? ""
                 throw ConnectordConfigError(key: name, message: "unknown environment variable\(hint)")
@@ -98,8 +101,34 @@ struct ConnectordConfiguration: Sendable {
         }
         let storePath = try string("store.path")
         guard !storePath.isEmpty else { throw ConnectordConfigError(key: "store.path", message: "must not be empty") }
+        var pbx: PBXSettings?
+        let amiHost = try string("ami.host")
+        if !amiHost.isEmpty {
+            let amiPort = try int("ami.port")
+            guard (1...65535).contains(amiPort) else { throw ConnectordConfigError(key: "ami.port", message: "\(amiPort) is not a TCP port") }
+            let username = try string("ami.username")
+            guard !username.isEmpty else { throw ConnectordConfigError(key: "ami.username", message: "required when ami.host is set") }
+            let secretText = try string("ami.secret")
+            guard !secretText.isEmpty else { throw ConnectordConfigError(key: "ami.secret", message: "required when ami.host is set (env:VARIABLE or file:/path)") }
+            let authenticationText = try string("ami.authentication")
+            guard let authentication = AMIClientConfiguration.Authentication(rawValue: authenticationText.lowercased()) else {
+                throw ConnectordConfigError(key: "ami.authentication", message: "'\(authenticationText)' is not md5 or plain")
+            }
+            let pbxId = try string("ami.pbxId")
+            guard !pbxId.isEmpty, !pbxId.contains(":") else { throw ConnectordConfigError(key: "ami.pbxId", message: "must be a non-empty name without ':'") }
+            let dialChannel = try string("ami.dialChannel")
+            guard dialChannel.contains("{extension}") else {
+                throw ConnectordConfigError(key: "ami.dialChannel", message: "must contain {extension} (for example PJSIP/{extension})")
+            }
+            pbx = PBXSettings(
+                host: amiHost, port: amiPort, username: username, secret: try SecretReference(parsing: secretText, key: "ami.secret"),
+                authentication: authentication, pbxId: pbxId, extensions: Set(try list("ami.extensions")),
+                devices: try PBXSettings.parseDevices(try list("ami.devices")), dialChannel: dialChannel,
+                dialContext: try string("ami.dialContext"), callerId: try string("ami.callerId")
+            )
+        }
         return ConnectordConfiguration(
-            storePath: storePath, httpHost: try string("http.host"), httpPort: port, logLevel: level, policy: policy, reader: reader
+            storePath: storePath, httpHost: try string("http.host"), httpPort: port, logLevel: level, policy: policy, pbx: pbx, reader: reader
         )
     }
 

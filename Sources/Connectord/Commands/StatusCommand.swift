@@ -1,0 +1,46 @@
+import ArgumentParser
+import Foundation
+
+/// `connectord status`: what the running daemon's sources are doing.
+struct StatusCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "status", abstract: "Show the state of the daemon's sources (PBX …).")
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var daemon: DaemonOptions
+
+    struct Status: Codable {
+        struct PBX: Codable {
+            var pbxId: String
+            var connected: Bool
+            var asteriskVersion: String?
+            var sessions: Int
+            var lastError: String?
+            var callsInProgress: Int
+            var callsCaptured: Int
+            var skippedMessages: Int
+            var canListChannels: Bool
+        }
+        var pbx: PBX?
+    }
+
+    func run() async throws {
+        try await reportingErrors {
+            let configuration = try await ConnectordConfiguration.load(filePath: global.config)
+            let client = try DaemonClient(daemon, configuration: configuration)
+            let status = try client.decode(Status.self, from: try await client.get("/api/status"))
+            if global.json {
+                print(try JSONOutput.string(status))
+            } else {
+                var table = Table("source", "state", "captured", "in progress", "last error")
+                if let pbx = status.pbx {
+                    let state = pbx.connected ? "connected (Asterisk \(pbx.asteriskVersion ?? "?"))" : "reconnecting"
+                    table.add("pbx \(pbx.pbxId)", state + (pbx.canListChannels ? "" : ", cannot list channels"),
+                              "\(pbx.callsCaptured) calls", "\(pbx.callsInProgress)", pbx.lastError ?? "")
+                } else {
+                    table.add("pbx", "not configured", "", "", "")
+                }
+                print(table.render())
+            }
+        }
+    }
+}
