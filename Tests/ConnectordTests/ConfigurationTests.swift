@@ -1,3 +1,4 @@
+import AsteriskAMI
 import Configuration
 @testable import Connectord
 import CRMCore
@@ -53,6 +54,40 @@ import Testing
         #expect(try SecretReference(parsing: "file:" + path, key: "ami.secret").resolve(key: "ami.secret") == pasted)
         #expect(throws: ConnectordConfigError.self) { try SecretReference(parsing: "env:MISSING", key: "k").resolve(key: "k", environment: [:]) }
         #expect(String(describing: try SecretReference(parsing: "env:AMI_SECRET", key: "k")) == "env:AMI_SECRET")
+    }
+
+    @Test func thePBXSectionIsCheckedAtStartAndOffWithoutAHost() async throws {
+        #expect(try await ConnectordConfiguration.load(filePath: nil, environment: [:]).pbx == nil)
+        let path = try file("""
+            ami:
+              host: pbx.example
+              username: connectord
+              secret: env:AMI_SECRET
+              pbxId: hq
+              devices: [SIP/150010001=201, "PJSIP/desk-7 = 207"]
+              extensions: ["210"]
+            """)
+        let pbx = try #require(try await ConnectordConfiguration.load(filePath: path, environment: [:]).pbx)
+        #expect(pbx.port == 5038 && pbx.authentication == .md5 && pbx.pbxId == "hq")
+        #expect(pbx.devices == ["SIP/150010001": "201", "PJSIP/desk-7": "207"] && pbx.extensions == ["210"])
+        #expect(pbx.channel(forExtension: "201") == "PJSIP/201")
+        #expect(pbx.secret.description == "env:AMI_SECRET")
+
+        func refusal(_ environment: [String: String]) async -> String? {
+            do {
+                _ = try await ConnectordConfiguration.load(filePath: nil, environment: ["CONNECTORD_AMI_HOST": "pbx.example"].merging(environment) { $1 })
+                return nil
+            } catch let error as ConnectordConfigError { return error.description } catch { return "\(error)" }
+        }
+        #expect(await refusal(["CONNECTORD_AMI_SECRET": "env:S"]) == "configuration error: ami.username: required when ami.host is set")
+        let pasted = await refusal(["CONNECTORD_AMI_USERNAME": "u", "CONNECTORD_AMI_SECRET": "hunter2"])
+        #expect(pasted?.contains("ami.secret") == true && pasted?.contains("hunter2") == false)
+        #expect(await refusal(["CONNECTORD_AMI_USERNAME": "u", "CONNECTORD_AMI_SECRET": "env:S", "CONNECTORD_AMI_DEVICES": "201"])
+                == "configuration error: ami.devices: '201' is not DEVICE=EXTENSION (for example SIP/150010001=201)")
+        #expect(await refusal(["CONNECTORD_AMI_USERNAME": "u", "CONNECTORD_AMI_SECRET": "env:S", "CONNECTORD_AMI_AUTHENTICATION": "kerberos"])
+                == "configuration error: ami.authentication: 'kerberos' is not md5 or plain")
+        #expect(await refusal(["CONNECTORD_AMI_USERNAME": "u", "CONNECTORD_AMI_SECRET": "env:S", "CONNECTORD_AMI_PORT": "70000"])
+                == "configuration error: ami.port: 70000 is not a TCP port")
     }
 
     @Test func environmentNamesFollowSwiftConfigurationsEncoding() {

@@ -82,6 +82,14 @@ final class RunningDaemon: @unchecked Sendable {
     let port: Int
     private let lock = NSLock()
     private var output = ""
+    private let errors = LogBuffer()
+
+    final class LogBuffer: @unchecked Sendable {
+        private let lock = NSLock()
+        private var text = ""
+        func append(_ data: Data) { lock.withLock { text += String(decoding: data, as: UTF8.self) } }
+        var value: String { lock.withLock { text } }
+    }
 
     init(_ connectord: ConnectordProcess, environment extra: [String: String] = [:]) throws {
         process.executableURL = ConnectordProcess.binary
@@ -90,13 +98,16 @@ final class RunningDaemon: @unchecked Sendable {
         process.environment = connectord.environment.merging(["CONNECTORD_HTTP_PORT": "0"].merging(extra) { $1 }) { $1 }
         let out = Pipe()
         process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
+        let err = Pipe()
+        process.standardError = err
         let lock = self.lock
         nonisolated(unsafe) var buffer = ""
         out.fileHandleForReading.readabilityHandler = { handle in
             let data = handle.availableData
             lock.withLock { buffer += String(decoding: data, as: UTF8.self) }
         }
+        let errors = self.errors
+        err.fileHandleForReading.readabilityHandler = { handle in errors.append(handle.availableData) }
         try process.run()
         let deadline = Date().addingTimeInterval(20)
         var port: Int?
@@ -116,6 +127,9 @@ final class RunningDaemon: @unchecked Sendable {
     }
 
     struct DaemonError: Error { var message: String }
+
+    /// Everything the daemon logged so far (stderr).
+    var log: String { errors.value }
 
     /// Sends SIGTERM and waits (at most `timeout` seconds) for a clean exit; returns the exit status.
     func stop(timeout: TimeInterval = 10) -> Int32? {
