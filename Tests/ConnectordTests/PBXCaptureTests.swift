@@ -129,6 +129,59 @@ import Testing
         #expect(daemon.stop() == 0)
     }
 
+    /// One `Master.csv` line as `cdr_csv` writes it with `newcdrcolumns = yes`.
+    static func cdr(_ src: String, _ dst: String, channel: String, dstChannel: String, start: String, answer: String = "",
+                    disposition: String, linkedid: String) -> String {
+        let strings = ["", src, dst, "from-trunk", "\"\" <\(src)>", channel, dstChannel, "Dial", dstChannel].map { "\"\($0.replacingOccurrences(of: "\"", with: "\"\""))\"" }
+        return (strings + ["\"\(start)\"", "\"\(answer)\"", "\"\(start)\"", "60", answer.isEmpty ? "0" : "50", "\"\(disposition)\"",
+                           "\"DOCUMENTATION\"", "\"\(linkedid)\"", "\"\"", "\"\"", "\"\(linkedid)\"", "1"]).joined(separator: ",")
+    }
+
+    @Test func aCDRImportAddsOnlyTheCallsTheDaemonMissed() async throws {
+        let office = try Office()
+        var options = FakeAMIServer.Options()
+        options.secret = Self.secret
+        let server = try await FakeAMIServer.start(script: Self.session, options: options)
+        let environment = office.environment(server)
+        let daemon = try RunningDaemon(office.connectord, environment: environment)
+        try await Self.waitFor { try office.calls().count == 4 }
+        #expect(daemon.stop() == 0)
+        await server.stop()
+
+        // The PBX's CDRs of the same hour: the four calls the daemon heard, and one it did not (it was down).
+        let master = [
+            Self.cdr("+31260010001", "+31150010001", channel: "SIP/voipgrid-siproute-docker-00000087", dstChannel: "SIP/150010001-00000088",
+                     start: "2018-06-26 14:20:19", answer: "2018-06-26 14:20:25", disposition: "ANSWERED", linkedid: "f29ea68048f6-1530022819.2433"),
+            Self.cdr("+31150010001", "+31150010004", channel: "SIP/voipgrid-siproute-docker-00000019", dstChannel: "SIP/150010002-0000001a",
+                     start: "2020-03-27 14:15:45", disposition: "NO ANSWER", linkedid: "40a7a1f2a669-1585318545.326"),
+            Self.cdr("201", "202", channel: "SIP/150010001-00000004", dstChannel: "SIP/150010002-00000005",
+                     start: "2018-06-25 14:16:10", answer: "2018-06-25 14:16:14", disposition: "ANSWERED", linkedid: "195176c06ab8-1529936170.42"),
+            // The other tenant's phone calling out (none of ours), and that call reaching Alice through the trunk.
+            Self.cdr("260010001", "+31150010001", channel: "SIP/260010001-00000015", dstChannel: "Local/+31150010001@world_out-0000000c;1",
+                     start: "2018-06-25 14:25:34", answer: "2018-06-25 14:25:38", disposition: "ANSWERED", linkedid: "195176c06ab8-1529936734.287"),
+            Self.cdr("+31260010001", "+31150010001", channel: "SIP/voipgrid-siproute-docker-00000017", dstChannel: "SIP/150010001-00000018",
+                     start: "2018-06-25 14:25:34", answer: "2018-06-25 14:25:38", disposition: "ANSWERED", linkedid: "195176c06ab8-1529936734.297"),
+            Self.cdr("+31260010001", "+31150010001", channel: "SIP/voipgrid-siproute-docker-000000f0", dstChannel: "SIP/150010002-000000f1",
+                     start: "2018-06-26 16:00:00", answer: "2018-06-26 16:00:05", disposition: "ANSWERED", linkedid: "f29ea68048f6-1530028800.9000"),
+        ].joined(separator: "\n") + "\n"
+        let file = try office.connectord.write("Master.csv", master)
+        let first = try office.connectord.run(["import", "cdr", file, "--timezone", "UTC", "--json"], environment: environment)
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stdout.contains("\"captured\" : 1") && first.stdout.contains("\"alreadyCaptured\" : 4")
+                && first.stdout.contains("\"notOurs\" : 1"), "\(first.stdout)")
+
+        let calls = try office.calls()
+        #expect(calls.count == 5, "\(calls.map { string($0, "sourceKey") ?? "" })")
+        let missed = try #require(calls.first { details($0)["source"] == "cdr" })
+        #expect(int(missed, "contactId") == office.jan && string(missed, "agentName") == "Bob Agent" && string(missed, "direction") == "inbound")
+        #expect(string(missed, "sourceKey") == "pbx:hq:f29ea68048f6-1530028800.9000")
+
+        // The same file again changes nothing.
+        let again = try office.connectord.run(["import", "cdr", file, "--timezone", "UTC", "--json"], environment: environment)
+        #expect(again.stdout.contains("\"captured\" : 0") && again.stdout.contains("\"alreadyCaptured\" : 5"), "\(again.stdout)")
+        #expect(try office.calls().count == 5)
+    }
+
     @Test func aRestartedDaemonThatHearsTheSameCallsAgainDoublesNothing() async throws {
         let office = try Office()
         var options = FakeAMIServer.Options()

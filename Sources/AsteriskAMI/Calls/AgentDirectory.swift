@@ -16,8 +16,13 @@ public struct AgentDirectory: Sendable, Hashable {
 
     /// The agent extension a channel belongs to, or nil for a trunk, a customer or a Local channel.
     public func agent(of channel: ChannelSnapshot) -> String? {
-        if channel.name.hasPrefix("Local/") { return nil }
-        let device = channel.device
+        agent(ofChannel: channel.name)
+    }
+
+    /// The agent extension of a channel name (`PJSIP/201-0000001a`), as CDRs and events spell it.
+    public func agent(ofChannel name: String) -> String? {
+        if name.isEmpty || name.hasPrefix("Local/") { return nil }
+        let device = name.lastIndex(of: "-").map { name[..<$0] } ?? name[...]
         if let mapped = devices[String(device)] { return mapped }
         // `PJSIP/201-0000001a`: the device is named after the extension.
         if let slash = device.firstIndex(of: "/") {

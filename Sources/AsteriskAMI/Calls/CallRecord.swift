@@ -31,6 +31,30 @@ public struct CallRecord: Sendable, Hashable, Codable {
     /// Every channel Uniqueid of the call (a click-to-dial call is recognised by the ChannelId it preset).
     public var channelIDs: [String]
 
+    public init(id: String, direction: CallDirection, externalNumber: String?, externalName: String?, placedBy: String?,
+                rang: [String], answeredBy: String?, agents: [String], outcome: CallOutcome, hangupReason: HangupReason,
+                hangupCause: Int, queue: String?, transfers: [CallTransfer], recordingFile: String?, startedAt: Date,
+                answeredAt: Date?, endedAt: Date, channelIDs: [String]) {
+        self.id = id
+        self.direction = direction
+        self.externalNumber = externalNumber
+        self.externalName = externalName
+        self.placedBy = placedBy
+        self.rang = rang
+        self.answeredBy = answeredBy
+        self.agents = agents
+        self.outcome = outcome
+        self.hangupReason = hangupReason
+        self.hangupCause = hangupCause
+        self.queue = queue
+        self.transfers = transfers
+        self.recordingFile = recordingFile
+        self.startedAt = startedAt
+        self.answeredAt = answeredAt
+        self.endedAt = endedAt
+        self.channelIDs = channelIDs
+    }
+
     /// From the first ring to the answer (or to the end, when nobody answered).
     public var ringTime: TimeInterval { (answeredAt ?? endedAt).timeIntervalSince(startedAt) }
     /// From the answer to the end.
