@@ -156,7 +156,7 @@ struct AMIConnectionStateMachine {
         case .response:
             pending[id] = nil
             return [.succeed(actionID: id, AMIResponse(message: message))]
-        case .list where message["EventList"]?.lowercased() != "start":
+        case .list where message["EventList"]?.lowercased() != "start" && !Self.announcesOldStyleList(message):
             // A list action that had nothing to list answers with a plain Success.
             pending[id] = nil
             return [.succeed(actionID: id, AMIResponse(message: message))]
@@ -167,13 +167,19 @@ struct AMIConnectionStateMachine {
         }
     }
 
+    /// Asterisk 1.8–11 announce a list without `EventList`: `Message: Queue status will follow`.
+    static func announcesOldStyleList(_ message: AMIMessage) -> Bool {
+        message["EventList"] == nil && (message["Message"]?.lowercased().hasSuffix("will follow") ?? false)
+    }
+
     private mutating func eventReceived(_ message: AMIMessage, name: String) -> [Action] {
         guard let id = message["ActionID"], var action = pending[id], let response = action.response else {
             return state == .loggedIn ? [.deliver(message)] : []
         }
         switch action.completion {
         case .list:
-            if message["EventList"]?.lowercased() == "complete" {
+            // Asterisk 12+ ends a list with `EventList: Complete`; 1.8–11 only with a `…Complete` event.
+            if message["EventList"]?.lowercased() == "complete" || (response["EventList"] == nil && name.hasSuffix("Complete")) {
                 pending[id] = nil
                 return [.succeed(actionID: id, AMIResponse(message: response, events: action.events))]
             }

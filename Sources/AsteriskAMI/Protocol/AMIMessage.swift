@@ -85,13 +85,16 @@ public struct AMIMessage: Sendable {
         return raw.isEmpty ? values("Output") : raw
     }
 
-    /// `Event`, `Response` or `Action` and its value, from the first header.
+    /// `Event`, `Response` or `Action` and its value. Asterisk writes `Response` and `Event` first; a client
+    /// may put `Action` anywhere (Asterisk looks it up by name), so the other headers are searched when the
+    /// first says nothing.
     public var kind: Kind {
-        guard let first = fields.first, first.nameLength > 0 else { return .other }
-        let value = string(at: first.valueStart, first.valueLength)
-        if nameMatches(first, "Event") { return .event(value) }
-        if nameMatches(first, "Response") { return .response(value) }
-        if nameMatches(first, "Action") { return .action(value) }
+        for field in fields where field.nameLength > 0 {
+            let value = string(at: field.valueStart, field.valueLength)
+            if nameMatches(field, "Event") { return .event(value) }
+            if nameMatches(field, "Response") { return .response(value) }
+            if nameMatches(field, "Action") { return .action(value) }
+        }
         return .other
     }
 
