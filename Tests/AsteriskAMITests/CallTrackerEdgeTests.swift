@@ -34,6 +34,22 @@ func recording(_ name: String, inserting extra: [KeyValuePairs<String, String>],
 }
 
 @Suite(.timeLimit(.minutes(1))) struct CallTrackerEdgeTests {
+    @Test("A call that cannot be set up is failed, not busy or missed", arguments: [
+        ("CHANUNAVAIL", "20", "Subscriber absent"), ("CONGESTION", "34", "Circuit/channel congestion"),
+    ])
+    func unreachableCalleeIsAFailedCall(dialStatus: String, cause: String, text: String) throws {
+        // ab_dnd is 202 refusing 201 (BUSY, cause 17). The same call to a phone that is not registered, or
+        // through a congested route, is what Asterisk reports with these statuses and causes instead.
+        let recorded = String(decoding: Recordings.Recording(name: "simple/ab_dnd").bytes, as: UTF8.self)
+        let unreachable = recorded.replacingOccurrences(of: "DialStatus: BUSY", with: "DialStatus: \(dialStatus)")
+            .replacingOccurrences(of: "Cause: 17", with: "Cause: \(cause)")
+            .replacingOccurrences(of: "Cause-txt: User busy", with: "Cause-txt: \(text)")
+        #expect(unreachable != recorded)
+        let records = try TrackedStream(Array(unreachable.utf8)).records
+        #expect(records.map(CallRecordTests.line) == ["internal - placed:201 rang: answered:- agents:201 failed"])
+        #expect(records.first?.hangupCause == Int(cause) && records.first?.hangupReason == .failed)
+    }
+
     @Test func aQueueNameAndARecordingFileReachTheRecord() throws {
         let caller = "195176c06ab8-1529939196.518"
         let bytes = try recording("queue/queue_simple", inserting: [
