@@ -12,6 +12,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "connectord", targets: ["Connectord"]),
+        .executable(name: "fake-pbx", targets: ["FakePBX"]),
         .library(name: "CRMCore", targets: ["CRMCore"]),
         .library(name: "AsteriskAMI", targets: ["AsteriskAMI"]),
         .library(name: "MailSync", targets: ["MailSync"]),
@@ -109,6 +110,13 @@ let package = Package(
             ],
             path: "Tests/AMITestSupport",
             exclude: ["Fixtures"],
+            swiftSettings: swiftSettings
+        ),
+        // `swift run fake-pbx …`: replays recorded PBX sessions for a demo without a PBX (README).
+        .executableTarget(
+            name: "FakePBX",
+            dependencies: ["AMITestSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Tools/FakePBX",
             swiftSettings: swiftSettings
         ),
         .testTarget(

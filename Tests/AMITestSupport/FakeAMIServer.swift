@@ -35,6 +35,10 @@ public final class FakeAMIServer: Sendable {
         /// channel after it) and every other Uniqueid sharing `uniqueidPrefix` renamed after it, so several
         /// originates never share a channel id.
         public var originateReplay: OriginateReplay?
+        /// The loopback port to listen on; 0 picks a free one.
+        public var port = 0
+        /// A pause after each streamed message, so a person can watch calls arrive (demo tool).
+        public var pace: Duration?
     }
 
     public struct OriginateReplay: Sendable {
@@ -71,7 +75,7 @@ public final class FakeAMIServer: Sendable {
         let messages = try messages(in: bytes)
         let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .bind(host: "127.0.0.1", port: 0) { channel in
+            .bind(host: "127.0.0.1", port: options.port) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(AMIDecoder()))
                     return try NIOAsyncChannel<AMIFrame, ByteBuffer>(wrappingChannelSynchronously: channel)
@@ -272,6 +276,7 @@ public final class FakeAMIServer: Sendable {
                 chunks.append(message.readSlice(length: min(message.readableBytes, Int.random(in: 1...options.maxChunk)))!)
             }
             try await outbound.write(contentsOf: chunks)
+            if let pace = options.pace { try await Task.sleep(for: pace) }
             if next.index % 32 == 0 { await Task.yield() }
         }
     }
