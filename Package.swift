@@ -161,6 +161,12 @@ let package = Package(
             path: "Benchmarks/CRMCoreBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        // `perf record` target: the decode + track loop of AMIBenchmarks without the benchmark runner.
+        .executableTarget(
+            name: "AMIProfile",
+            dependencies: ["AsteriskAMI", .product(name: "NIOCore", package: "swift-nio")],
+            path: "Benchmarks/AMIProfile"
+        ),
         .executableTarget(
             name: "AMIBenchmarks",
             dependencies: [

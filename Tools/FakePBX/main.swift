@@ -20,7 +20,6 @@ struct FakePBX: AsyncParsableCommand {
     @Argument(help: "Recordings to play, in order, as one PBX session.") var recordings: [String]
 
     func run() async throws {
-        setvbuf(stdout, nil, _IOLBF, 0)  // progress lines show up at once, also when piped
         var script: [UInt8] = []
         for path in recordings {
             guard let data = FileManager.default.contents(atPath: path) else { throw ValidationError("cannot read \(path)") }
@@ -36,10 +35,15 @@ struct FakePBX: AsyncParsableCommand {
             originatorUniqueid: "c4061ca6474c-1531990515.302", uniqueidPrefix: "c4061ca6474c-1531990515."
         )
         let server = try await FakeAMIServer.start(script: script, options: options)
-        print("fake PBX on 127.0.0.1:\(server.port): \(server.scriptLength) events from \(recordings.count) recordings, user \(username)")
+        say("fake PBX on 127.0.0.1:\(server.port): \(server.scriptLength) events from \(recordings.count) recordings, user \(username)")
         while server.position < server.scriptLength { try await Task.sleep(for: .milliseconds(200)) }
-        print("all events sent; \(server.logins) logins; staying up \(linger) s for click-to-dial")
+        say("all events sent; \(server.logins) logins; staying up \(linger) s for click-to-dial")
         try await Task.sleep(for: .seconds(linger))
         await server.stop()
     }
+}
+
+/// Progress lines, written at once (also when piped, where print would buffer them).
+func say(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
 }

@@ -67,10 +67,28 @@ public struct AMIMessage: Sendable {
 
     /// The first value of a header; names compare case-insensitively (Asterisk writes `ActionID`, clients `Actionid`).
     public subscript(_ name: String) -> String? {
-        for field in fields where field.nameLength > 0 && nameMatches(field, name) {
-            return string(at: field.valueStart, field.valueLength)
+        // The hot path of call tracking: one pass over the fields with the bytes and the name in hand.
+        var name = name
+        return name.withUTF8 { key in
+            bytes.withUnsafeReadableBytes { raw -> String? in
+                for field in fields where Int(field.nameLength) == key.count && key.count > 0 {
+                    guard Self.equalIgnoringCase(raw, Int(field.nameStart), key) else { continue }
+                    return String(decoding: UnsafeRawBufferPointer(rebasing: raw[Int(field.valueStart)..<Int(field.valueStart) + Int(field.valueLength)]),
+                                  as: UTF8.self)
+                }
+                return nil
+            }
         }
-        return nil
+    }
+
+    @inline(__always)
+    private static func equalIgnoringCase(_ raw: UnsafeRawBufferPointer, _ start: Int, _ key: UnsafeBufferPointer<UInt8>) -> Bool {
+        var index = start
+        for byte in key {
+            if raw[index] | 0x20 != byte | 0x20 { return false }
+            index += 1
+        }
+        return true
     }
 
     /// Every value of a repeated header, in order.
@@ -89,13 +107,29 @@ public struct AMIMessage: Sendable {
     /// may put `Action` anywhere (Asterisk looks it up by name), so the other headers are searched when the
     /// first says nothing.
     public var kind: Kind {
-        for field in fields where field.nameLength > 0 {
-            let value = string(at: field.valueStart, field.valueLength)
-            if nameMatches(field, "Event") { return .event(value) }
-            if nameMatches(field, "Response") { return .response(value) }
-            if nameMatches(field, "Action") { return .action(value) }
+        bytes.withUnsafeReadableBytes { raw in
+            for field in fields where field.nameLength > 0 {
+                let start = Int(field.nameStart)
+                let value = { String(decoding: UnsafeRawBufferPointer(rebasing: raw[Int(field.valueStart)..<Int(field.valueStart) + Int(field.valueLength)]), as: UTF8.self) }
+                switch field.nameLength {
+                case 5 where Self.equalIgnoringCase(raw, start, "event"): return .event(value())
+                case 8 where Self.equalIgnoringCase(raw, start, "response"): return .response(value())
+                case 6 where Self.equalIgnoringCase(raw, start, "action"): return .action(value())
+                default: continue
+                }
+            }
+            return .other
         }
-        return .other
+    }
+
+    @inline(__always)
+    private static func equalIgnoringCase(_ raw: UnsafeRawBufferPointer, _ start: Int, _ lowercased: StaticString) -> Bool {
+        var index = start
+        for byte in UnsafeBufferPointer(start: lowercased.utf8Start, count: lowercased.utf8CodeUnitCount) {
+            if raw[index] | 0x20 != byte { return false }
+            index += 1
+        }
+        return true
     }
 
     public enum Kind: Sendable, Hashable {
