@@ -75,11 +75,23 @@ let package = Package(
             dependencies: ["AsteriskAMI", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: swiftSettings
         ),
+        // Wiring of calls into capture (AMI events → finished calls → activities → the store, in batches): the
+        // daemon's PBX service and the socket-to-SQLite benchmark share it.
+        .target(
+            name: "CallCapture",
+            dependencies: [
+                "CRMCore", "AsteriskAMI",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The one executable: daemon, CLI, HTTP, configuration, wiring.
         .executableTarget(
             name: "Connectord",
             dependencies: [
-                "CRMCore", "AsteriskAMI", "MailSync", "CalendarSync",
+                "CRMCore", "AsteriskAMI", "CallCapture", "MailSync", "CalendarSync",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

@@ -1,3 +1,4 @@
+import CallCapture
 import ArgumentParser
 import AsteriskAMI
 import CRMCore

@@ -1,3 +1,4 @@
+import CallCapture
 import ArgumentParser
 import CRMCore
 import Foundation

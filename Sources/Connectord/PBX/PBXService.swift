@@ -1,4 +1,5 @@
 import AsteriskAMI
+import CallCapture
 import CRMCore
 import Foundation
 import Logging
@@ -25,7 +26,7 @@ final class PBXService: Service, Sendable {
     }
 
     private struct Calls {
-        var tracker: CallTracker
+        var pipeline: CallPipeline
         var directoryLoadedAt = Date.distantPast
     }
 
@@ -35,15 +36,10 @@ final class PBXService: Service, Sendable {
     private let queue: CaptureQueue
     private let logger: Logger
     private let calls: Mutex<Calls>
-    /// Click-to-dial calls waiting for their record, by the `ChannelId` preset in their Originate.
-    private let dials = Mutex<[String: ClickToDial]>([:])
     private let state: Mutex<Status>
     private let skipped = Counter(label: "connectord_ami_skipped_messages_total")
     private let disconnects = Counter(label: "connectord_ami_disconnects_total")
 
-    /// How long a click-to-dial waits for its record before it is forgotten (a call longer than this is still
-    /// captured, only without the click-to-dial mark).
-    static let dialMemory: TimeInterval = 12 * 3_600
     /// Users who became agents since start are recognised within this time.
     static let directoryRefresh: TimeInterval = 60
 
@@ -54,7 +50,8 @@ final class PBXService: Service, Sendable {
         var logger = logger
         logger[metadataKey: "pbx"] = "\(settings.pbxId)"
         self.logger = logger
-        self.calls = Mutex(Calls(tracker: CallTracker(directory: AgentDirectory(extensions: settings.extensions, devices: settings.devices))))
+        self.calls = Mutex(Calls(pipeline: CallPipeline(
+            pbxId: settings.pbxId, directory: AgentDirectory(extensions: settings.extensions, devices: settings.devices))))
         self.state = Mutex(Status(pbxId: settings.pbxId))
         let host = settings.host, port = settings.port
         client = AMIClient(
@@ -65,7 +62,7 @@ final class PBXService: Service, Sendable {
 
     var status: Status {
         var status = state.withLock { $0 }
-        status.callsInProgress = calls.withLock { $0.tracker.callsInProgress }
+        status.callsInProgress = calls.withLock { $0.pipeline.callsInProgress }
         return status
     }
 
@@ -83,11 +80,7 @@ final class PBXService: Service, Sendable {
         switch event {
         case .event(let message):
             let time = Self.time(of: message)
-            let finished = calls.withLock { calls in
-                var finished: [CallRecord] = []
-                calls.tracker.receive(message, at: time, finished: &finished)
-                return finished
-            }
+            let finished = calls.withLock { $0.pipeline.receive(message, at: time) }
             if !finished.isEmpty { file(finished) }
         case .sessionStarted(let version, let activeChannels):
             state.withLock { state in
@@ -104,7 +97,7 @@ final class PBXService: Service, Sendable {
                 return
             }
             let ids = Set(activeChannels.compactMap { $0["Uniqueid"] })
-            let finished = calls.withLock { $0.tracker.reconcile(activeChannels: ids, at: Date()) }
+            let finished = calls.withLock { $0.pipeline.reconcile(activeChannels: ids, at: Date()) }
             if !finished.isEmpty {
                 logger.info("calls that ended while disconnected", metadata: ["calls": "\(finished.count)"])
                 file(finished)
@@ -129,17 +122,8 @@ final class PBXService: Service, Sendable {
         return Date()
     }
 
-    private func file(_ finished: [CallRecord]) {
+    private func file(_ activities: [CapturedActivity]) {
         refreshDirectory(force: false)
-        let now = Date()
-        let activities: [CapturedActivity] = dials.withLock { dials in
-            dials = dials.filter { now.timeIntervalSince($0.value.requestedAt) < Self.dialMemory }
-            return finished.compactMap { call in
-                var dial: ClickToDial?
-                for id in [call.id] + call.channelIDs where dial == nil { dial = dials.removeValue(forKey: id) }
-                return CapturedActivity(call: call, pbxId: settings.pbxId, clickToDial: dial)
-            }
-        }
         state.withLock { $0.callsCaptured += activities.count }
         queue.enqueue(activities, source: "pbx")
     }
@@ -152,7 +136,7 @@ final class PBXService: Service, Sendable {
         do {
             let extensions = try database.agentExtensions()
             calls.withLock { calls in
-                calls.tracker.update(directory: AgentDirectory(extensions: settings.extensions.union(extensions), devices: settings.devices))
+                calls.pipeline.update(directory: AgentDirectory(extensions: settings.extensions.union(extensions), devices: settings.devices))
                 calls.directoryLoadedAt = Date()
             }
         } catch {
@@ -188,7 +172,7 @@ final class PBXService: Service, Sendable {
             .init("ChannelId", channelId),
         ]
         if !settings.callerId.isEmpty { headers.append(.init("CallerID", settings.callerId)) }
-        dials.withLock { $0[channelId] = ClickToDial(channelId: channelId, userId: userId, contactId: contactId, number: number, requestedAt: Date()) }
+        calls.withLock { $0.pipeline.expect(ClickToDial(channelId: channelId, userId: userId, contactId: contactId, number: number, requestedAt: Date())) }
         logger.info("click-to-dial", metadata: ["channelId": "\(channelId)", "extension": "\(agentExtension)", "user": "\(userId)"])
         let response: AMIResponse
         do {

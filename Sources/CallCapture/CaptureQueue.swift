@@ -10,7 +10,7 @@ import Synchronization
 /// Nothing enqueued is lost while the daemon runs: a batch the store refuses is retried, and on shutdown the
 /// queue drains before the store closes (it is the first service of the group, so it stops last). A single
 /// activity the core rejects as invalid is logged, counted and left out; the rest of its batch is stored.
-final class CaptureQueue: Service, Sendable {
+public final class CaptureQueue: Service, Sendable {
     struct Item: Sendable {
         var activity: CapturedActivity
         var source: String
@@ -24,7 +24,7 @@ final class CaptureQueue: Service, Sendable {
 
     /// Largest batch written in one transaction: big enough to amortise the commit, small enough that
     /// a reader of the store never waits long.
-    static let batchSize = 2_000
+    public static let batchSize = 2_000
 
     private let database: CRMDatabase
     private let logger: Logger
@@ -34,14 +34,14 @@ final class CaptureQueue: Service, Sendable {
     private let depth = Gauge(label: "connectord_capture_queue_depth")
     private let errors = Counter(label: "connectord_capture_errors_total")
 
-    init(database: CRMDatabase, logger: Logger) {
+    public init(database: CRMDatabase, logger: Logger) {
         self.database = database
         self.logger = logger
         (wakeUp, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
     /// Queues activities for capture; returns at once.
-    func enqueue(_ activities: [CapturedActivity], source: String) {
+    public func enqueue(_ activities: [CapturedActivity], source: String) {
         guard !activities.isEmpty else { return }
         let count = state.withLock { state in
             state.pending.append(contentsOf: activities.map { Item(activity: $0, source: source) })
@@ -52,7 +52,7 @@ final class CaptureQueue: Service, Sendable {
     }
 
     /// Waits until everything enqueued so far is stored (tests and `import`).
-    func flushed() async {
+    public func flushed() async {
         await withCheckedContinuation { continuation in
             let idle = state.withLock { state in
                 if state.pending.isEmpty && state.capturing == 0 { return true }
@@ -63,7 +63,7 @@ final class CaptureQueue: Service, Sendable {
         }
     }
 
-    func run() async throws {
+    public func run() async throws {
         for await _ in wakeUp.cancelOnGracefulShutdown() {
             await drain()
         }
@@ -133,7 +133,7 @@ final class CaptureQueue: Service, Sendable {
 
 extension CaptureOutcome {
     /// The metric and log label of an outcome.
-    var label: String {
+    public var label: String {
         switch self {
         case .matched: "matched"
         case .unmatched: "unmatched"

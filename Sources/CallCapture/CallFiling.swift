@@ -4,18 +4,26 @@ import Foundation
 
 /// A call the agent started from the CRM, waiting for its record: the record names it by the `ChannelId`
 /// the daemon preset in the Originate.
-struct ClickToDial: Sendable, Hashable {
-    var channelId: String
-    var userId: Int64
-    var contactId: Int64?
-    var number: String
-    var requestedAt: Date
+public struct ClickToDial: Sendable, Hashable {
+    public var channelId: String
+    public var userId: Int64
+    public var contactId: Int64?
+    public var number: String
+    public var requestedAt: Date
+
+    public init(channelId: String, userId: Int64, contactId: Int64?, number: String, requestedAt: Date) {
+        self.channelId = channelId
+        self.userId = userId
+        self.contactId = contactId
+        self.number = number
+        self.requestedAt = requestedAt
+    }
 }
 
 extension CapturedActivity {
     /// Files a finished call: one activity per call, keyed `pbx:<pbxId>:<call id>`, so a replay, a reconnect
     /// or a CDR import of the same call changes nothing. Nil for a call no agent of ours took part in.
-    init?(call: CallRecord, pbxId: String, clickToDial: ClickToDial? = nil) {
+    public init?(call: CallRecord, pbxId: String, clickToDial: ClickToDial? = nil) {
         let direction: Direction
         switch call.direction {
         case .inbound: direction = .inbound
