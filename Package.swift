@@ -182,9 +182,11 @@ let package = Package(
         .executableTarget(
             name: "AMIBenchmarks",
             dependencies: [
-                "AsteriskAMI",
+                "AsteriskAMI", "CallCapture", "CRMCore",
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             path: "Benchmarks/AMIBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]

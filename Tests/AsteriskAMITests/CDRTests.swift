@@ -86,3 +86,15 @@ import Testing
         #expect(try line.row.get().start == Date(timeIntervalSince1970: 1_763_888_400 - 3_600))
     }
 }
+
+@Suite struct ChannelDeviceTests {
+    @Test("The device is the channel name without Asterisk's sequence", arguments: [
+        ("PJSIP/201-0000001a", "PJSIP/201"), ("SIP/150010001-0000002c", "SIP/150010001"),
+        ("SIP/voipgrid-siproute-docker-00000009", "SIP/voipgrid-siproute-docker"), ("PJSIP/deadbeef-00000001", "PJSIP/deadbeef"),
+        ("SIP/150010001-0000001d-i8", "SIP/150010001"), ("PJSIP/201", "PJSIP/201"), ("DAHDI/1-1", "DAHDI/1"), ("DAHDI/i1/5551234-1a", "DAHDI/i1/5551234"),
+        ("Local/201@from-internal-00000012;1", "Local/201@from-internal"),
+    ])
+    func device(channel: String, device: String) {
+        #expect(AgentDirectory.device(ofChannel: channel) == device)
+    }
+}

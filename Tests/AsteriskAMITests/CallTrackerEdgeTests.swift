@@ -88,9 +88,11 @@ func recording(_ name: String, inserting extra: [KeyValuePairs<String, String>],
     /// Two calls placed from inside one linked call share a Linkedid; they must not share a source key.
     @Test func twoCallsWithOneLinkedidGetTwoIDs() throws {
         func call(_ caller: String, _ target: String, _ device: String) -> [KeyValuePairs<String, String>] {
-            [["Event": "Newchannel", "Channel": "PJSIP/\(device)-\(caller)", "ChannelState": "0", "CallerIDNum": device,
+            // Asterisk's channel sequence: 8 hex digits.
+            func sequence(_ id: String) -> String { "0000" + id.replacingOccurrences(of: ".", with: "00") }
+            return [["Event": "Newchannel", "Channel": "PJSIP/\(device)-\(sequence(caller))", "ChannelState": "0", "CallerIDNum": device,
               "Exten": "+3120555\(caller)", "Uniqueid": caller, "Linkedid": "L"],
-             ["Event": "Newchannel", "Channel": "PJSIP/trunk-\(target)", "ChannelState": "0", "CallerIDNum": "",
+             ["Event": "Newchannel", "Channel": "PJSIP/trunk-\(sequence(target))", "ChannelState": "0", "CallerIDNum": "",
               "Exten": "s", "Uniqueid": target, "Linkedid": "L"],
              ["Event": "DialBegin", "Uniqueid": caller, "DestUniqueid": target],
              ["Event": "Newstate", "Uniqueid": target, "ChannelState": "5"]]

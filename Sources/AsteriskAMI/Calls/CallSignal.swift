@@ -14,10 +14,7 @@ public struct ChannelSnapshot: Sendable, Hashable {
     public var connectedLineName: String
 
     /// The device part of the name: `SIP/150010001` of `SIP/150010001-0000002c`, `PJSIP/201` of `PJSIP/201-00000a1b`.
-    public var device: Substring {
-        guard let dash = name.lastIndex(of: "-") else { return name[...] }
-        return name[..<dash]
-    }
+    public var device: Substring { AgentDirectory.device(ofChannel: name) }
 }
 
 /// What happened to a call, in the words of the people on it. The tracker emits these in event order; they
