@@ -35,8 +35,8 @@ enum SocketToStore {
                                clock: ContinuousClock()) {
             try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton).connect(host: "127.0.0.1", port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(AMIDecoder()))
-                    return try NIOAsyncChannel<AMIFrame, ByteBuffer>(wrappingChannelSynchronously: channel)
+                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(AMIFrameBatcher()))
+                    return try NIOAsyncChannel<[AMIFrame], ByteBuffer>(wrappingChannelSynchronously: channel)
                 }
             }
         }
@@ -72,12 +72,14 @@ enum SocketToStore {
         var captured: Int { state.withLock { $0.captured } }
 
         func consume(_ event: AMIClient<ContinuousClock>.SessionEvent) {
-            guard case .event(let message) = event else { return }
+            guard case .events(let messages) = event else { return }
+            let now = Date()
             let (activities, waiter) = state.withLock { state -> ([CapturedActivity], CheckedContinuation<Void, Never>?) in
-                state.events += 1
-                let activities = state.pipeline.receive(message, at: Date())
+                state.events += messages.count
+                var activities: [CapturedActivity] = []
+                for message in messages { activities += state.pipeline.receive(message, at: now) }
                 state.captured += activities.count
-                guard state.events == target else { return (activities, nil) }
+                guard state.events >= target, !state.finished else { return (activities, nil) }
                 state.finished = true
                 defer { state.waiter = nil }
                 return (activities, state.waiter)

@@ -302,12 +302,12 @@ public final class FakeAMIServer: Sendable {
 
 /// Connects an `AMIClient` to a host and port over TCP (what the daemon does too).
 public enum LoopbackConnector {
-    public static func connect(port: Int) async throws -> NIOAsyncChannel<AMIFrame, ByteBuffer> {
+    public static func connect(port: Int) async throws -> NIOAsyncChannel<[AMIFrame], ByteBuffer> {
         try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .connect(host: "127.0.0.1", port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(AMIDecoder()))
-                    return try NIOAsyncChannel<AMIFrame, ByteBuffer>(wrappingChannelSynchronously: channel)
+                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(AMIFrameBatcher()))
+                    return try NIOAsyncChannel<[AMIFrame], ByteBuffer>(wrappingChannelSynchronously: channel)
                 }
             }
     }

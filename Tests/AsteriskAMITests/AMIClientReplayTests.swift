@@ -34,10 +34,12 @@ final class TrackingConsumer: Sendable {
                 let ids = Set(active.compactMap { $0["Uniqueid"] })
                 state.records += state.tracker.reconcile(activeChannels: ids, at: Date())
                 state.signals += state.tracker.signals.map(\.summary)
-            case .event(let message):
-                if message.kind != .event("FullyBooted") { state.events += 1 }
-                state.tracker.receive(message, at: Date(), finished: &state.records)
-                state.signals += state.tracker.signals.map(\.summary)
+            case .events(let messages):
+                for message in messages {
+                    if message.kind != .event("FullyBooted") { state.events += 1 }
+                    state.tracker.receive(message, at: Date(), finished: &state.records)
+                    state.signals += state.tracker.signals.map(\.summary)
+                }
             case .skipped:
                 break
             case .disconnected(let reason, _):

@@ -7,7 +7,8 @@ import Synchronization
 /// The socket comes from a `connector` (a thin function over a NIO bootstrap, kept out of this module), so
 /// the client runs unchanged over TCP, TLS or a test's loopback server. Timers run on `clock`.
 public final class AMIClient<C: Clock>: Sendable where C.Duration == Duration {
-    public typealias Connection = NIOAsyncChannel<AMIFrame, ByteBuffer>
+    /// A connection whose pipeline decodes with ``AMIFrameBatcher``: the frames of each read, together.
+    public typealias Connection = NIOAsyncChannel<[AMIFrame], ByteBuffer>
     public typealias Connector = @Sendable () async throws -> Connection
 
     /// What the consumer hears, in stream order.
@@ -16,7 +17,8 @@ public final class AMIClient<C: Clock>: Sendable where C.Duration == Duration {
         /// when the PBX refused to list them (the manager user lacks the `reporting` read permission): the
         /// session runs, but calls that ended while we were away cannot be told apart.
         case sessionStarted(version: String, activeChannels: [AMIMessage]?)
-        case event(AMIMessage)
+        /// Events in stream order: all those of one read from the socket (usually dozens at a busy PBX).
+        case events([AMIMessage])
         /// A message the decoder had to skip (too large, too many headers); the stream goes on.
         case skipped(AMIDecodingError)
         /// The session ended; the client reconnects after `retryIn`.
@@ -145,18 +147,33 @@ public final class AMIClient<C: Clock>: Sendable where C.Duration == Duration {
             }
             return try await withThrowingTaskGroup(of: Void.self) { group in
                 defer { group.cancelAll() }
-                for try await frame in inbound {
+                for try await frames in inbound {
+                    // One lock per read: the state machine takes every frame of the batch.
                     let actions: [AMIConnectionStateMachine.Action] = shared.withLock { shared in
-                        guard var session = shared.session else { return [] }
-                        defer { shared.session = session }
-                        switch frame {
-                        case .banner(let version): return session.machine.greetingReceived(version: version)
-                        case .message(let message): return session.machine.messageReceived(message)
-                        case .skipped: return []
+                        guard shared.session != nil else { return [] }
+                        var actions: [AMIConnectionStateMachine.Action] = []
+                        for frame in frames {
+                            switch frame {
+                            case .banner(let version): actions += shared.session!.machine.greetingReceived(version: version)
+                            case .message(let message): shared.session!.machine.messageReceived(message, into: &actions)
+                            case .skipped(let error): actions.append(.skipped(error))
+                            }
                         }
+                        return actions
                     }
-                    if case .skipped(let error) = frame { await consumer(.skipped(error)) }
+                    // Consecutive events go to the consumer together; anything else keeps its place in the order.
+                    var events: [AMIMessage] = []
+                    func flush() async {
+                        guard !events.isEmpty else { return }
+                        await consumer(.events(events))
+                        events.removeAll(keepingCapacity: true)
+                    }
                     for action in actions {
+                        if case .deliver(let message) = action {
+                            events.append(message)
+                            continue
+                        }
+                        await flush()
                         switch action {
                         case .write(let action, let actionID):
                             var buffer = ByteBuffer()
@@ -177,8 +194,8 @@ public final class AMIClient<C: Clock>: Sendable where C.Duration == Duration {
                                 try await outbound.write(buffer)
                             }
                             group.addTask { try await self.keepAlive() }
-                        case .deliver(let message):
-                            await consumer(.event(message))
+                        case .skipped(let error):
+                            await consumer(.skipped(error))
                         case .succeed(let actionID, let response) where actionID == sessionStartID:
                             sessionStartID = nil
                             let version = shared.withLock { $0.session?.machine.bannerVersion } ?? ""
@@ -192,8 +209,11 @@ public final class AMIClient<C: Clock>: Sendable where C.Duration == Duration {
                             throw error
                         case .succeed, .fail:
                             perform([action])
+                        case .deliver:
+                            break
                         }
                     }
+                    await flush()
                 }
                 return loggedIn
             }
@@ -218,7 +238,7 @@ public final class AMIClient<C: Clock>: Sendable where C.Duration == Duration {
                 shared.withLock { $0.waiting.removeValue(forKey: actionID) }?.resume(throwing: error)
             case .close:
                 shared.withLock { $0.session?.channel }?.close(promise: nil)
-            case .write, .loggedIn, .deliver:
+            case .write, .loggedIn, .deliver, .skipped:
                 break
             }
         }

@@ -25,6 +25,8 @@ struct AMIConnectionStateMachine {
         /// An action is complete.
         case succeed(actionID: String, AMIResponse)
         case fail(actionID: String, AMIClientError)
+        /// A message the decoder had to skip: the consumer hears of it in stream order.
+        case skipped(AMIDecodingError)
         /// Close the connection for this reason.
         case close(AMIClientError)
     }
@@ -39,7 +41,12 @@ struct AMIConnectionStateMachine {
     private(set) var state: State = .awaitingGreeting
     private(set) var bannerVersion: String?
     private let configuration: AMIClientConfiguration
-    private var pending: [String: Pending] = [:]
+    private var pending: [String: Pending] = [:] {
+        didSet { collecting = pending.values.reduce(0) { $0 + ($1.completion == .response ? 0 : 1) } }
+    }
+    /// Pending actions that collect events (lists, awaited events): while there are none, no event needs its
+    /// ActionID read.
+    private var collecting = 0
     private var nextActionNumber: UInt64 = 0
     /// ActionIDs are unique per connection and say which connection they were minted on, so a late answer
     /// to an action of a previous connection can never be taken for a new one.
@@ -71,6 +78,16 @@ struct AMIConnectionStateMachine {
             return [enqueue(AMIAction("Login", ["Username": configuration.username, "Secret": configuration.secret,
                                                  "Events": configuration.eventMask]), completion: .response)]
         }
+    }
+
+    /// The hot path: appends what a message asks for to `actions`. An event while no list or awaited event is
+    /// pending is delivered without looking at its headers.
+    mutating func messageReceived(_ message: AMIMessage, into actions: inout [Action]) {
+        if state == .loggedIn, collecting == 0, case .event = message.kind {
+            actions.append(.deliver(message))
+            return
+        }
+        actions += messageReceived(message)
     }
 
     mutating func messageReceived(_ message: AMIMessage) -> [Action] {

@@ -78,9 +78,14 @@ final class PBXService: Service, Sendable {
 
     private func handle(_ event: AMIClient<ContinuousClock>.SessionEvent) {
         switch event {
-        case .event(let message):
-            let time = Self.time(of: message)
-            let finished = calls.withLock { $0.pipeline.receive(message, at: time) }
+        case .events(let messages):
+            // One read's events: one clock reading, one lock.
+            let arrived = Date()
+            let finished = calls.withLock { calls in
+                var finished: [CapturedActivity] = []
+                for message in messages { finished += calls.pipeline.receive(message, at: Self.time(of: message, arrived: arrived)) }
+                return finished
+            }
             if !finished.isEmpty { file(finished) }
         case .sessionStarted(let version, let activeChannels):
             state.withLock { state in
@@ -117,9 +122,9 @@ final class PBXService: Service, Sendable {
     }
 
     /// Asterisk stamps events when `timestampevents = yes`; otherwise the time they arrive is the best we have.
-    private static func time(of message: AMIMessage) -> Date {
+    private static func time(of message: AMIMessage, arrived: Date) -> Date {
         if let stamp = message["Timestamp"], let seconds = Double(stamp) { return Date(timeIntervalSince1970: seconds) }
-        return Date()
+        return arrived
     }
 
     private func file(_ activities: [CapturedActivity]) {
