@@ -16,15 +16,6 @@ struct DialCommand: AsyncParsableCommand {
     @Option(help: "The contact to call (their first number unless --to is given).") var contact: Int64?
 
     struct Request: Encodable { var agent: String?; var to: String?; var contact: Int64? }
-    struct Result: Codable {
-        var channelId: String
-        var response: String
-        var reason: String?
-        var agentExtension: String
-        var number: String
-        var contactId: Int64?
-    }
-
     func validate() throws {
         guard to != nil || contact != nil else { throw ValidationError("say whom to call: --to NUMBER or --contact ID") }
     }
@@ -34,7 +25,7 @@ struct DialCommand: AsyncParsableCommand {
             let configuration = try await ConnectordConfiguration.load(filePath: global.config)
             let client = try DaemonClient(daemon, configuration: configuration)
             let answer = try await client.post("/api/calls", json: Request(agent: agent, to: to, contact: contact))
-            let result = try client.decode(Result.self, from: answer)
+            let result = try client.decode(PBXService.DialResult.self, from: answer)
             if global.json {
                 print(try JSONOutput.string(result))
             } else if result.response == "Success" {

@@ -151,7 +151,8 @@ final class PBXService: Service, Sendable {
 
     // MARK: Click-to-dial
 
-    struct DialResult: Sendable, Encodable {
+    /// The answer of `POST /api/calls`, which `connectord dial` reads back.
+    struct DialResult: Sendable, Codable {
         var channelId: String
         /// `Success` once the agent's phone answered and the customer's number is being dialled, else `Failure`.
         var response: String
