@@ -97,7 +97,8 @@ final class BenchmarkStore: @unchecked Sendable {
 
     init() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("connectord-bench-\(getpid()).sqlite").path
-        let pool = try DatabasePool(path: path, configuration: CRMDatabase.makeConfiguration())
+        // As the daemon runs it: checkpoints from a connection of their own, never inside a capture commit.
+        let pool = try DatabasePool(path: path, configuration: CRMDatabase.makeConfiguration(checkpointing: .background))
         database = try CRMDatabase(pool, policy: try MatchingPolicy(defaultCountry: "US", ownDomains: ["ours.example"]))
         let agent = try database.addUser(name: "Agent", email: "agent@ours.example", role: .agent, extensions: ["201"], actorId: nil).id!
         try pool.write { db in
@@ -122,6 +123,14 @@ final class BenchmarkStore: @unchecked Sendable {
         }
         // A store that has run for a while is checkpointed: reads do not search a WAL of the whole seeding.
         try pool.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
+        let checkpointer = try WALCheckpointer(path: path)
+        let thread = Thread {
+            while true {
+                _ = try? checkpointer.checkpoint()
+                Thread.sleep(forTimeInterval: 0.1)
+            }
+        }
+        thread.start()
     }
 
     /// A realistic mix: 50% calls from known contacts, 30% mail from a firm's domain, 20% from strangers.

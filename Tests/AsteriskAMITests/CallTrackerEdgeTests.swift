@@ -135,6 +135,25 @@ func recording(_ name: String, inserting extra: [KeyValuePairs<String, String>],
         #expect(stream.tracker.callsInProgress == 0)
     }
 
+    /// Found by the random test below: a blonde transfer opens a call for 4 (with 3), then 2 rings 4, which
+    /// moves 4 to 2's call. The first call must end with its last own channel, 3, not wait for 4 forever.
+    @Test func aChannelThatMovesToAnotherCallDoesNotLeaveItsFirstCallOpen() throws {
+        let bytes = amiStream([
+            ["Event": "Newchannel", "Channel": "SIP/201-2", "Uniqueid": "2"],
+            ["Event": "Newchannel", "Channel": "SIP/201-2", "Uniqueid": "3"],
+            ["Event": "Newchannel", "Channel": "SIP/201-3", "Uniqueid": "4", "ChannelState": "5"],
+            ["Event": "AttendedTransfer", "OrigTransfererUniqueid": "2", "SecondTransfererUniqueid": "3", "TransfereeUniqueid": "4",
+             "DestType": "App", "DestApp": "Dial"],
+            ["Event": "DialBegin", "Uniqueid": "2", "DestUniqueid": "4"],
+            ["Event": "Hangup", "Uniqueid": "2", "Cause": "16"],
+            ["Event": "Hangup", "Uniqueid": "3", "Cause": "16"],
+            ["Event": "Hangup", "Uniqueid": "4", "Cause": "16"],
+        ])
+        let stream = try TrackedStream(bytes, directory: AgentDirectory(extensions: ["201"]))
+        #expect(stream.tracker.callsInProgress == 0)
+        #expect(stream.records.count == 2)
+    }
+
     /// Random events over a handful of ids, in any order, with missing and nonsense headers: the tracker
     /// always finishes, and once every channel has hung up no call is left open.
     @Test func randomEventsNeverHangOrLeaveACallOpen() throws {

@@ -200,6 +200,9 @@ struct CallAssembler {
 
     private mutating func attach(id: String, to draft: Draft) {
         guard draftByChannel[id] !== draft else { return }
+        // A channel belongs to one call: the one it leaves forgets it, so that call is finished when its own
+        // last channel hangs up instead of waiting for this one, whose hangup now finishes the other call.
+        if let previous = draftByChannel[id] { previous.channelIDs.removeAll { $0 == id } }
         draftByChannel[id] = draft
         draft.channelIDs.append(id)
         if let early = earlyByChannel.removeValue(forKey: id) {

@@ -19,18 +19,18 @@ public final class CRMDatabase: Sendable {
     }
 
     /// Opens (creating if needed) the store at `path` in WAL mode with foreign keys on.
-    public static func open(path: String, policy: MatchingPolicy = MatchingPolicy()) throws -> CRMDatabase {
+    public static func open(path: String, policy: MatchingPolicy = MatchingPolicy(), checkpointing: WALCheckpointing = .automatic) throws -> CRMDatabase {
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         }
-        let pool = try DatabasePool(path: path, configuration: makeConfiguration())
+        let pool = try DatabasePool(path: path, configuration: makeConfiguration(checkpointing: checkpointing))
         return try CRMDatabase(pool, policy: policy)
     }
 
     /// Foreign keys on (GRDB's default, stated here because the store relies on it) and a busy timeout so
     /// that the CLI and the daemon can write the same file.
-    public static func makeConfiguration() -> Configuration {
+    public static func makeConfiguration(checkpointing: WALCheckpointing = .automatic) -> Configuration {
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
         configuration.busyMode = .timeout(10)
@@ -41,7 +41,10 @@ public final class CRMDatabase: Sendable {
             // memory map and a 32 MiB page cache instead of one pread per B-tree page (3x faster at 1M contacts).
             try db.execute(sql: "PRAGMA mmap_size = 1073741824")
             try db.execute(sql: "PRAGMA cache_size = -32768")
-            try db.execute(sql: "PRAGMA wal_autocheckpoint = 10000")
+            switch checkpointing {
+            case .automatic: try db.execute(sql: "PRAGMA wal_autocheckpoint = 10000")
+            case .background: try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
+            }
         }
         return configuration
     }

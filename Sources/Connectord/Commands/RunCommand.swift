@@ -29,7 +29,9 @@ struct RunCommand: AsyncParsableCommand {
             let registry = PrometheusCollectorRegistry()
             MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
 
-            let database = try CRMDatabase.open(path: configuration.storePath, policy: configuration.policy)
+            // The daemon writes for hours: checkpoints run beside the commits, not inside them.
+            let database = try CRMDatabase.open(path: configuration.storePath, policy: configuration.policy, checkpointing: .background)
+            let checkpoints = CheckpointService(checkpointer: try WALCheckpointer(path: configuration.storePath), logger: logger)
             let journal = try database.journalMode()
             logger.info("store opened", metadata: ["path": "\(configuration.storePath)", "journal": "\(journal)"])
 
@@ -50,7 +52,7 @@ struct RunCommand: AsyncParsableCommand {
                 }
             )
             let group = ServiceGroup(configuration: .init(
-                services: [queue] + (pbx.map { [$0] } ?? []) + [app] as [any Service],
+                services: [checkpoints, queue] + (pbx.map { [$0] } ?? []) + [app] as [any Service],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             ))
