@@ -67,12 +67,16 @@ public final class CaptureQueue: Service, Sendable {
         for await _ in wakeUp.cancelOnGracefulShutdown() {
             await drain()
         }
-        // Shutting down: the sources have stopped (they stop first); store what they handed over.
-        await drain()
+        // Shutting down: the sources have stopped (they stop first); store what they handed over. A store that
+        // stays broken must not hold the daemon's exit forever: after a few attempts what is left is reported.
+        await drain(maxFailures: Self.attemptsOnShutdown)
         logger.debug("capture queue drained")
     }
 
-    private func drain() async {
+    /// Attempts at a failing batch once the daemon is stopping (about 6 s of backoff), before giving up on it.
+    static let attemptsOnShutdown = 6
+
+    private func drain(maxFailures: Int? = nil) async {
         var failures = 0
         while true {
             let batch: [Item] = state.withLock { state in
@@ -100,6 +104,21 @@ public final class CaptureQueue: Service, Sendable {
                 errors.increment()
                 logger.error("capture failed, retrying", metadata: ["error": "\(error)", "activities": "\(batch.count)", "attempt": "\(failures)"])
                 state.withLock { $0.pending.insert(contentsOf: batch, at: 0) }
+                // A cancelled task's sleep returns at once: without a bound this would spin on a broken store.
+                if Task.isCancelled || maxFailures.map({ failures >= $0 }) == true {
+                    let lost = state.withLock { state in
+                        defer { state.pending.removeAll() }
+                        return state.pending.count
+                    }
+                    logger.critical("capture queue stopped with activities not stored", metadata: ["activities": "\(lost)", "error": "\(error)"])
+                    let waiters = state.withLock { state in
+                        state.capturing = 0
+                        defer { state.waiters.removeAll() }
+                        return state.waiters
+                    }
+                    waiters.forEach { $0.resume() }
+                    return
+                }
                 try? await Task.sleep(for: .milliseconds(min(5_000, 100 << min(failures, 6))))
             }
         }
