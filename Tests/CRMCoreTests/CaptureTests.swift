@@ -23,6 +23,16 @@ import Testing
         #expect(try f.count("activity") == 1)
     }
 
+    @Test func anImpossibleTimeIsRefusedNotCrashedOn() throws {
+        let f = try Fixture()
+        for seconds in [Double.nan, .infinity, 1e300, -1e300] {
+            let bad = call("pbx1:t\(seconds)", from: "+49 30 1234567", at: Date(timeIntervalSince1970: seconds))
+            let error = expectCRMError { _ = try f.database.capture(bad) }
+            if case .invalidInput? = error {} else { Issue.record("expected invalidInput for \(seconds), got \(String(describing: error))") }
+        }
+        #expect(try f.count("activity") == 0)
+    }
+
     @Test func aTransferredCallBelongsToEveryAgentWhoTalkedOnIt() throws {
         let f = try Fixture()
         var transferred = call("pbx1:7", from: "+49 30 1234567", agent: .extension("201"))

@@ -198,6 +198,27 @@ import Testing
         #expect(try office.calls().count == 4)
     }
 
+    @Test func hostileTimestampsAreIgnoredAndTheCallIsStillCaptured() async throws {
+        let office = try Office()
+        var options = FakeAMIServer.Options()
+        options.secret = Self.secret
+        // Every event of Alice calling Bob stamped with nonsense (`timestampevents = yes` on a broken PBX, or worse).
+        let recorded = String(decoding: AMICorpus.bytes("cacofonisk/replay/simple/ab_success_a_hangup.ami"), as: UTF8.self)
+        var stamps = ["nan", "1e300", "-inf", "garbage"].makeIterator()
+        let hostile = recorded.components(separatedBy: "\r\nPrivilege: ").enumerated().map { index, part in
+            index == 0 ? part : "\r\nTimestamp: \(stamps.next() ?? "nan")\r\nPrivilege: " + part
+        }.joined()
+        #expect(hostile.contains("Timestamp: 1e300"))
+        let server = try await FakeAMIServer.start(script: Array(hostile.utf8), options: options)
+        defer { Task { await server.stop() } }
+        let daemon = try RunningDaemon(office.connectord, environment: office.environment(server))
+        defer { _ = daemon.stop() }
+        try await Self.waitFor { try office.calls().count == 1 }
+        let call = try #require(try office.calls().first)
+        #expect(string(call, "direction") == "internal")
+        #expect(daemon.stop() == 0)  // still running, stops cleanly
+    }
+
     @Test func aWrongSecretIsReportedWithoutRevealingIt() async throws {
         let office = try Office()
         var options = FakeAMIServer.Options()

@@ -25,7 +25,8 @@ public enum CDRCalls {
         let first = legs[0]
         func isTrunk(_ channel: String) -> Bool { !channel.isEmpty && !channel.hasPrefix("Local/") && directory.agent(ofChannel: channel) == nil }
         let placedBy = legs.lazy.compactMap { directory.agent(ofChannel: $0.channel) }.first
-        let callerIsTrunk = legs.contains { isTrunk($0.channel) } && legs.first { !$0.channel.hasPrefix("Local/") }.map { isTrunk($0.channel) } ?? false
+        // Who began the call: the first leg that is not a Local half.
+        let callerIsTrunk = legs.first { !$0.channel.hasPrefix("Local/") }.map { isTrunk($0.channel) } ?? false
         var rang: [String] = []
         for leg in legs {
             if let agent = directory.agent(ofChannel: leg.destinationChannel), agent != placedBy || callerIsTrunk, !rang.contains(agent) { rang.append(agent) }

@@ -33,6 +33,11 @@ extension CRMDatabase {
 
     private func captureOne(_ db: Database, _ captured: CapturedActivity, matcher: Matcher) throws -> CaptureOutcome {
         guard !captured.sourceKey.isEmpty else { throw CRMError.invalidInput("a captured activity needs a source key") }
+        // The store writes years 0001–9999; a source handing over NaN or a far-off time is refused, not crashed on.
+        guard captured.occurredAt.timeIntervalSince1970.isFinite,
+              (-62_135_596_800.0..<253_402_300_800.0).contains(captured.occurredAt.timeIntervalSince1970) else {
+            throw CRMError.invalidInput("activity \(captured.sourceKey) has an impossible time")
+        }
         let participants = try matcher.normalize(db, captured.participants)
         let agentId = try resolveAgent(db, captured.agent, matcher: matcher) ?? participants.colleagues.first
 

@@ -57,7 +57,11 @@ struct DaemonClient {
                 ?? String(decoding: answer.body, as: UTF8.self)
             throw DaemonClientError(message: "the daemon answered \(answer.status): \(message)")
         }
-        return try JSONDecoder().decode(T.self, from: answer.body)
+        do {
+            return try JSONDecoder().decode(T.self, from: answer.body)
+        } catch {
+            throw DaemonClientError(message: "the daemon at \(baseURL) answered something this connectord does not understand (another version?): \(error)")
+        }
     }
 
     /// Hummingbird's error body: `{"error":{"message":"…"}}`.

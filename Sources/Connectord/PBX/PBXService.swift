@@ -123,7 +123,11 @@ final class PBXService: Service, Sendable {
 
     /// Asterisk stamps events when `timestampevents = yes`; otherwise the time they arrive is the best we have.
     private static func time(of message: AMIMessage, arrived: Date) -> Date {
-        if let stamp = message["Timestamp"], let seconds = Double(stamp) { return Date(timeIntervalSince1970: seconds) }
+        // A stamp that is not a plausible time ("nan", "1e300", a year 3000 typo) is ignored, not trusted.
+        if let stamp = message["Timestamp"], let seconds = Double(stamp), seconds.isFinite,
+           abs(seconds - arrived.timeIntervalSince1970) < 86_400 * 366 {
+            return Date(timeIntervalSince1970: seconds)
+        }
         return arrived
     }
 
