@@ -8,6 +8,19 @@ import Testing
 @Suite(.timeLimit(.minutes(1))) struct AMIClientTests {
     static let idle: [UInt8] = []
 
+    /// A client logged in to `server`, running until the returned task is cancelled (reconnects back off 5–20 ms).
+    func runningClient(_ server: FakeAMIServer, _ consumer: TrackingConsumer,
+                       configure: (inout AMIClientConfiguration) -> Void = { _ in }) async throws -> (AMIClient<ContinuousClock>, Task<Void, Never>) {
+        var configuration = AMIClientConfiguration(username: server.options.username, secret: server.options.secret)
+        configuration.backoff = Backoff(initial: .milliseconds(5), maximum: .milliseconds(20))
+        configure(&configuration)
+        let port = server.port
+        let client = AMIClient(configuration: configuration, clock: ContinuousClock()) { try await LoopbackConnector.connect(port: port) }
+        let task = Task { await client.run { consumer.consume($0) } }
+        while consumer.sessions == 0 { try await Task.sleep(for: .milliseconds(5)) }
+        return (client, task)
+    }
+
     @Test func aWrongSecretIsRefusedAndNeverShown() async throws {
         let server = try await FakeAMIServer.start(script: Self.idle)
         defer { Task { await server.stop() } }
@@ -35,12 +48,8 @@ import Testing
         defer { Task { await server.stop() } }
         let consumer = TrackingConsumer()
         let responses = Mutex<[AMIResponse]>([])
-        let port = server.port
-        let client = AMIClient(configuration: AMIClientConfiguration(username: "connectord", secret: "s3cret-ami"),
-                               clock: ContinuousClock()) { try await LoopbackConnector.connect(port: port) }
-        let task = Task { await client.run { consumer.consume($0) } }
+        let (client, task) = try await runningClient(server, consumer)
         defer { task.cancel() }
-        while consumer.sessions == 0 { try await Task.sleep(for: .milliseconds(5)) }
         let originate = AMIAction("Originate", ["Channel": "PJSIP/201", "Exten": "+31201234567", "Context": "from-internal",
                                                 "Async": "true", "ChannelId": "ctd-42"])
         let response = try await client.send(originate, waitFor: .event("OriginateResponse"))
@@ -62,13 +71,8 @@ import Testing
         let server = try await FakeAMIServer.start(script: Self.idle, options: options)
         defer { Task { await server.stop() } }
         let consumer = TrackingConsumer()
-        let port = server.port
-        var configuration = AMIClientConfiguration(username: "connectord", secret: "s3cret-ami")
-        configuration.backoff = Backoff(initial: .milliseconds(5), maximum: .milliseconds(20))
-        let client = AMIClient(configuration: configuration, clock: ContinuousClock()) { try await LoopbackConnector.connect(port: port) }
-        let task = Task { await client.run { consumer.consume($0) } }
+        let (client, task) = try await runningClient(server, consumer)
         defer { task.cancel() }
-        while consumer.sessions == 0 { try await Task.sleep(for: .milliseconds(5)) }
         let originate = AMIAction("Originate", ["Channel": "PJSIP/201", "Exten": "+31201234567", "Async": "true", "ChannelId": "ctd-7"])
         await #expect(throws: AMIClientError.connectionClosed) {
             try await client.send(originate, waitFor: .event("OriginateResponse"))
@@ -84,14 +88,8 @@ import Testing
         let server = try await FakeAMIServer.start(script: Self.idle, options: options)
         defer { Task { await server.stop() } }
         let consumer = TrackingConsumer()
-        let port = server.port
-        var configuration = AMIClientConfiguration(username: "connectord", secret: "s3cret-ami")
-        configuration.responseTimeout = .milliseconds(300)
-        configuration.backoff = Backoff(initial: .milliseconds(5), maximum: .milliseconds(20))
-        let client = AMIClient(configuration: configuration, clock: ContinuousClock()) { try await LoopbackConnector.connect(port: port) }
-        let task = Task { await client.run { consumer.consume($0) } }
+        let (client, task) = try await runningClient(server, consumer) { $0.responseTimeout = .milliseconds(300) }
         defer { task.cancel() }
-        while consumer.sessions == 0 { try await Task.sleep(for: .milliseconds(5)) }
         // The server never answers Ping: the action times out and the silent session is dropped.
         await #expect(throws: AMIClientError.timedOut("Ping")) { try await client.send(AMIAction("Ping")) }
         while consumer.sessions < 2 { try await Task.sleep(for: .milliseconds(5)) }
@@ -116,12 +114,8 @@ import Testing
         let server = try await FakeAMIServer.start(script: Self.idle)
         defer { Task { await server.stop() } }
         let consumer = TrackingConsumer()
-        let port = server.port
-        let client = AMIClient(configuration: AMIClientConfiguration(username: "connectord", secret: "s3cret-ami"),
-                               clock: ContinuousClock()) { try await LoopbackConnector.connect(port: port) }
-        let task = Task { await client.run { consumer.consume($0) } }
+        let (client, task) = try await runningClient(server, consumer)
         defer { task.cancel() }
-        while consumer.sessions == 0 { try await Task.sleep(for: .milliseconds(5)) }
         let injected = AMIAction("Originate", ["Exten": "+3120\r\nAction: Command\r\nCommand: core stop now"])
         await #expect(throws: AMIClientError.self) { try await client.send(injected) }
         #expect(try await client.send(AMIAction("Ping")).isSuccess)
