@@ -42,6 +42,7 @@ let package = Package(
             name: "CRMCore",
             dependencies: [
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
@@ -169,13 +170,21 @@ let package = Package(
         .executableTarget(
             name: "CRMCoreBenchmarks",
             dependencies: [
-                "CRMCore",
+                "CRMCore", "CaptureBenchmarkStore",
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             path: "Benchmarks/CRMCoreBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        // The 200k-company, 1M-contact store that capture is measured on, shared by the benchmark and its profile loop.
+        .target(
+            name: "CaptureBenchmarkStore",
+            dependencies: ["CRMCore", .product(name: "GRDB", package: "GRDB.swift")],
+            path: "Benchmarks/CaptureBenchmarkStore"
+        ),
+        // `perf record` target: the capture loop of CRMCoreBenchmarks without the benchmark runner.
+        .executableTarget(name: "CaptureProfile", dependencies: ["CaptureBenchmarkStore"], path: "Benchmarks/CaptureProfile"),
         // `perf record` target: the decode + track loop of AMIBenchmarks without the benchmark runner.
         .executableTarget(
             name: "AMIProfile",

@@ -17,10 +17,11 @@ extension CRMDatabase {
     public func capture(_ activities: [CapturedActivity], cursor: SourceCursor? = nil) throws -> [CaptureOutcome] {
         try writer.write { db in
             let matcher = try Matcher(policy: policy, db: db, preloadColleagues: true)
+            let writes = try ActivityWrites(db, capturedAt: now())
             var outcomes: [CaptureOutcome] = []
             outcomes.reserveCapacity(activities.count)
             for activity in activities {
-                outcomes.append(try captureOne(db, activity, matcher: matcher))
+                outcomes.append(try captureOne(db, activity, matcher: matcher, writes: writes))
             }
             try matcher.flushLastActivity(db)
             if var cursor {
@@ -31,7 +32,7 @@ extension CRMDatabase {
         }
     }
 
-    private func captureOne(_ db: Database, _ captured: CapturedActivity, matcher: Matcher) throws -> CaptureOutcome {
+    private func captureOne(_ db: Database, _ captured: CapturedActivity, matcher: Matcher, writes: ActivityWrites) throws -> CaptureOutcome {
         guard !captured.sourceKey.isEmpty else { throw CRMError.invalidInput("a captured activity needs a source key") }
         // The store writes years 0001–9999; a source handing over NaN or a far-off time is refused, not crashed on.
         guard captured.occurredAt.timeIntervalSince1970.isFinite,
@@ -41,29 +42,16 @@ extension CRMDatabase {
         let participants = try matcher.normalize(db, captured.participants)
         let agentId = try resolveAgent(db, captured.agent, matcher: matcher) ?? participants.colleagues.first
 
-        let existing = try db.cachedStatement(sql: "SELECT id, agentId FROM activity WHERE sourceKey = ?")
-        if let row = try Row.fetchOne(existing, arguments: [captured.sourceKey]) {
-            let id: Int64 = row[0]
-            let firstAgent: Int64? = row[1]
-            if let agentId, agentId != firstAgent {
-                if firstAgent == nil {
-                    try db.execute(sql: "UPDATE activity SET agentId = ? WHERE id = ?", arguments: [agentId, id])
-                } else {
-                    try db.cachedStatement(sql: "INSERT OR IGNORE INTO activityAgent (activityId, userId) VALUES (?, ?)")
-                        .execute(arguments: [id, agentId])
-                }
-            }
-            try linkCoAgents(db, captured, activityId: id, agentId: firstAgent ?? agentId, matcher: matcher)
-            return .duplicate(activityId: id)
-        }
-
         if participants.isEmpty {
-            if participants.blocked > 0 { return .ignored(reason: "every outside participant is blocklisted") }
-            if captured.kind == .email { return .ignored(reason: "internal-only mail") }
+            let reason = participants.blocked > 0 ? "every outside participant is blocklisted" : captured.kind == .email ? "internal-only mail" : nil
+            if let reason {
+                // Stored before (by a policy since changed)? Then it is that activity again, not a new decision.
+                if let duplicate = try recordDuplicate(db, captured, agentId: agentId, matcher: matcher) { return duplicate }
+                return .ignored(reason: reason)
+            }
         }
         let resolution: Resolution
-        if let contactId = captured.contactId,
-           let companyId = try Int64.fetchOne(db, sql: "SELECT companyId FROM contact WHERE id = ?", arguments: [contactId]) {
+        if let contactId = captured.contactId, let companyId = try matcher.company(ofContact: contactId) {
             resolution = Resolution(status: .matched, companyId: companyId, contactId: contactId)
         } else if participants.isEmpty {
             resolution = Resolution(status: .internal)
@@ -73,25 +61,62 @@ extension CRMDatabase {
 
         var details = captured.details
         if !participants.unreadable.isEmpty { details["unreadableParticipants"] = participants.unreadable.joined(separator: ", ") }
-        // A cached statement rather than record encoding: this runs for every call, email and meeting.
-        try db.cachedStatement(sql: """
-            INSERT INTO activity (sourceKey, kind, occurredAt, agentId, direction, status, companyId, contactId, subject, details, capturedAt)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """).execute(arguments: [
-                captured.sourceKey, captured.kind.rawValue, DatabaseDate.string(captured.occurredAt), agentId, captured.direction.rawValue,
-                resolution.status.rawValue, resolution.companyId, resolution.contactId, captured.subject, Self.encodeDetails(details),
-                DatabaseDate.string(now()),
-            ])
+        // Inserted first and looked up only on conflict: a new activity (nearly all of them) costs one statement.
+        let inserted = try writes.insertActivity.execute(
+            captured.sourceKey, captured.kind.rawValue, DatabaseDate.string(captured.occurredAt), agentId, captured.direction.rawValue,
+            resolution.status.rawValue, resolution.companyId, resolution.contactId, captured.subject, Self.encodeDetails(details),
+            writes.capturedAt)
+        guard inserted == 1 else {
+            guard let duplicate = try recordDuplicate(db, captured, agentId: agentId, matcher: matcher) else {
+                throw CRMError.invalidInput("activity \(captured.sourceKey) was neither stored nor found")
+            }
+            return duplicate
+        }
         let id = db.lastInsertedRowID
         try linkCoAgents(db, captured, activityId: id, agentId: agentId, matcher: matcher)
         // Participants are kept for what retroactive linking may still claim: unmatched activities only. (Each
         // row lands on a random page of a large index; writing them for every activity doubled capture's I/O.)
         if resolution.status == .unmatched {
-            let insertParticipant = try db.cachedStatement(sql: "INSERT OR IGNORE INTO activityParticipant (activityId, kind, value, domain) VALUES (?, ?, ?, ?)")
-            for phone in participants.phones { try insertParticipant.execute(arguments: [id, "phone", phone, nil]) }
-            for email in participants.emails { try insertParticipant.execute(arguments: [id, "email", email, EmailAddress.domain(of: email)]) }
+            for phone in participants.phones { try writes.insertParticipant.execute(id, phone, "phone", String?.none) }
+            for email in participants.emails { try writes.insertParticipant.execute(id, email, "email", EmailAddress.domain(of: email)) }
         }
         return try file(db, activityId: id, occurredAt: captured.occurredAt, resolution, matcher: matcher)
+    }
+
+    /// The activity already stored under this source key, with this capture's agents linked to it; nil when there
+    /// is none. The first agent stays the owner; another agent seeing the same item (the same message in two
+    /// mailboxes) is linked to it.
+    private func recordDuplicate(_ db: Database, _ captured: CapturedActivity, agentId: Int64?, matcher: Matcher) throws -> CaptureOutcome? {
+        let existing = try db.cachedStatement(sql: "SELECT id, agentId FROM activity WHERE sourceKey = ?")
+        guard let row = try Row.fetchOne(existing, arguments: [captured.sourceKey]) else { return nil }
+        let id: Int64 = row[0]
+        let firstAgent: Int64? = row[1]
+        if let agentId, agentId != firstAgent {
+            if firstAgent == nil {
+                try db.execute(sql: "UPDATE activity SET agentId = ? WHERE id = ?", arguments: [agentId, id])
+            } else {
+                try db.cachedStatement(sql: "INSERT OR IGNORE INTO activityAgent (activityId, userId) VALUES (?, ?)")
+                    .execute(arguments: [id, agentId])
+            }
+        }
+        try linkCoAgents(db, captured, activityId: id, agentId: firstAgent ?? agentId, matcher: matcher)
+        return .duplicate(activityId: id)
+    }
+
+    /// The statements that store a new activity, prepared once per batch, and the batch's capture time.
+    private struct ActivityWrites {
+        let insertActivity: HotStatement
+        let insertParticipant: HotStatement
+        let capturedAt: String
+
+        init(_ db: Database, capturedAt: Date) throws {
+            insertActivity = try HotStatement(db, sql: """
+                INSERT INTO activity (sourceKey, kind, occurredAt, agentId, direction, status, companyId, contactId, subject, details, capturedAt)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (sourceKey) DO NOTHING
+                """)
+            insertParticipant = try HotStatement(db, sql: "INSERT OR IGNORE INTO activityParticipant (activityId, value, kind, domain) VALUES (?, ?, ?, ?)")
+            self.capturedAt = DatabaseDate.string(capturedAt)
+        }
     }
 
     /// Writes what matching decided (company, review candidates) and returns the outcome.

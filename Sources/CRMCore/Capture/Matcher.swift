@@ -27,13 +27,14 @@ final class Matcher {
     let policy: MatchingPolicy
     /// All colleagues' addresses when preloaded (a capture batch), else looked up one by one (a single identify).
     private let colleagues: [String: Int64]?
-    private let byColleague: Statement
+    private let byColleague: HotStatement
     /// Companies active in this transaction and when, written by ``flushLastActivity(_:)``.
     private var lastActivity: [Int64: Date] = [:]
-    private let byContactPhone: Statement
-    private let byCompanyPhone: Statement
-    private let byContactEmail: Statement
-    private let byDomain: Statement
+    private let byContactPhone: HotStatement
+    private let byCompanyPhone: HotStatement
+    private let byContactEmail: HotStatement
+    private let byDomain: HotStatement
+    private let companyOfContact: HotStatement
 
     init(policy: MatchingPolicy, db: Database, preloadColleagues: Bool) throws {
         self.policy = policy
@@ -46,15 +47,12 @@ final class Matcher {
         } else {
             self.colleagues = nil
         }
-        byColleague = try db.cachedStatement(sql: "SELECT userId FROM userAddress WHERE kind = ? AND value = ?")
-        byContactPhone = try db.cachedStatement(sql: """
-            SELECT companyId, contactId FROM contactPhone WHERE phone = ? ORDER BY contactId
-            """)
-        byCompanyPhone = try db.cachedStatement(sql: "SELECT companyId FROM companyPhone WHERE phone = ? ORDER BY companyId")
-        byContactEmail = try db.cachedStatement(sql: """
-            SELECT companyId, contactId FROM contactEmail WHERE email = ? ORDER BY contactId
-            """)
-        byDomain = try db.cachedStatement(sql: "SELECT companyId FROM companyDomain WHERE domain = ?")
+        byColleague = try HotStatement(db, sql: "SELECT userId FROM userAddress WHERE kind = ? AND value = ?")
+        byContactPhone = try HotStatement(db, sql: "SELECT companyId, contactId FROM contactPhone WHERE phone = ? ORDER BY contactId")
+        byCompanyPhone = try HotStatement(db, sql: "SELECT companyId FROM companyPhone WHERE phone = ? ORDER BY companyId")
+        byContactEmail = try HotStatement(db, sql: "SELECT companyId, contactId FROM contactEmail WHERE email = ? ORDER BY contactId")
+        byDomain = try HotStatement(db, sql: "SELECT companyId FROM companyDomain WHERE domain = ?")
+        companyOfContact = try HotStatement(db, sql: "SELECT companyId FROM contact WHERE id = ?")
     }
 
     /// Phone numbers to E.164, emails lower-cased; colleagues (extensions, their phones, their emails, our
@@ -96,8 +94,11 @@ final class Matcher {
     /// The colleague with that extension, phone or email.
     func colleague(_ kind: UserAddress.Kind, _ value: String) throws -> Int64? {
         if let colleagues { return colleagues[kind.rawValue + ":" + value] }
-        return try Int64.fetchOne(byColleague, arguments: [kind.rawValue, value])
+        return try byColleague.fetchInt64(kind.rawValue, value)
     }
+
+    /// The company of a contact; nil when there is no such contact.
+    func company(ofContact contactId: Int64) throws -> Int64? { try companyOfContact.fetchInt64(contactId) }
 
     func noteActivity(companyId: Int64, at date: Date) {
         if let known = lastActivity[companyId], known >= date { return }
@@ -117,20 +118,24 @@ final class Matcher {
         var exact: [Resolution.Candidate] = []
         var loose: [Resolution.Candidate] = []
         for phone in participants.phones {
-            let rows = try Row.fetchAll(byContactPhone, arguments: [phone])
-            for row in rows { exact.append(.init(companyId: row[0], contactId: row[1], reason: "contact phone \(phone)")) }
-            if rows.isEmpty {
-                for id in try Int64.fetchAll(byCompanyPhone, arguments: [phone]) {
-                    loose.append(.init(companyId: id, contactId: nil, reason: "company phone \(phone)"))
+            let found = exact.count
+            try byContactPhone.forEachRow(phone) { row in
+                exact.append(.init(companyId: row.int64(0)!, contactId: row.int64(1), reason: "contact phone \(phone)"))
+            }
+            if exact.count == found {
+                try byCompanyPhone.forEachRow(phone) { row in
+                    loose.append(.init(companyId: row.int64(0)!, contactId: nil, reason: "company phone \(phone)"))
                 }
             }
         }
         for email in participants.emails {
-            let rows = try Row.fetchAll(byContactEmail, arguments: [email])
-            for row in rows { exact.append(.init(companyId: row[0], contactId: row[1], reason: "contact email \(email)")) }
-            if rows.isEmpty, let domain = EmailAddress.domain(of: email), policy.isFirmDomain(domain) {
-                for id in try Int64.fetchAll(byDomain, arguments: [domain]) {
-                    loose.append(.init(companyId: id, contactId: nil, reason: "domain \(domain)"))
+            let found = exact.count
+            try byContactEmail.forEachRow(email) { row in
+                exact.append(.init(companyId: row.int64(0)!, contactId: row.int64(1), reason: "contact email \(email)"))
+            }
+            if exact.count == found, let domain = EmailAddress.domain(of: email), policy.isFirmDomain(domain) {
+                try byDomain.forEachRow(domain) { row in
+                    loose.append(.init(companyId: row.int64(0)!, contactId: nil, reason: "domain \(domain)"))
                 }
             }
         }
