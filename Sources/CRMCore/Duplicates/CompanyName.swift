@@ -41,17 +41,21 @@ public enum CompanyName {
     /// small typos and word order barely matter ("Acme Robotics" ~ "Robotics Acme" ~ "Acme Robotcs").
     public static func similarity(_ a: String, _ b: String) -> Double {
         if a == b { return 1 }
-        let pairsA = bigrams(a), pairsB = bigrams(b)
-        guard !pairsA.isEmpty, !pairsB.isEmpty else { return 0 }
-        var counts: [UInt64: Int] = [:]
-        for pair in pairsA { counts[pair, default: 0] += 1 }
-        var shared = 0
-        for pair in pairsB where counts[pair, default: 0] > 0 {
-            counts[pair]! -= 1
-            shared += 1
-        }
-        return Double(2 * shared) / Double(pairsA.count + pairsB.count)
+        return similarity(sortedBigrams: sortedBigrams(a), sortedBigrams(b))
     }
+
+    /// The Dice coefficient of two sorted bigram lists: a merge, no hashing (a duplicate check compares the
+    /// probe's name with up to 1,500 candidates, so the probe's list is made once).
+    static func similarity(sortedBigrams a: [UInt64], _ b: [UInt64]) -> Double {
+        guard !a.isEmpty, !b.isEmpty else { return 0 }
+        var shared = 0, i = 0, j = 0
+        while i < a.count && j < b.count {
+            if a[i] == b[j] { shared += 1; i += 1; j += 1 } else if a[i] < b[j] { i += 1 } else { j += 1 }
+        }
+        return Double(2 * shared) / Double(a.count + b.count)
+    }
+
+    static func sortedBigrams(_ text: String) -> [UInt64] { bigrams(text).sorted() }
 
     private static func bigrams(_ text: String) -> [UInt64] {
         var result: [UInt64] = []

@@ -75,10 +75,11 @@ extension CRMDatabase {
                 candidateIds.formUnion(ids)
             }
             if !candidateIds.isEmpty {
+                let probeBigrams = CompanyName.sortedBigrams(normalized)
                 let rows = try Row.fetchAll(db, sql: "SELECT id, normalizedName FROM company WHERE id IN (\(candidateIds.map(String.init).joined(separator: ",")))")
                 for row in rows {
                     let id: Int64 = row[0], other: String = row[1]
-                    let similarity = CompanyName.similarity(normalized, other)
+                    let similarity = other == normalized ? 1 : CompanyName.similarity(sortedBigrams: probeBigrams, CompanyName.sortedBigrams(other))
                     if other == normalized {
                         add(id, 80, "same name")
                     } else if similarity >= 0.7 {
