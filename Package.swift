@@ -133,6 +133,15 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "MailSyncTests",
+            dependencies: [
+                "MailSync",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOTestUtils", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "AsteriskAMITests",
             dependencies: [
                 "AsteriskAMI",
