@@ -76,6 +76,12 @@ let package = Package(
             dependencies: ["AsteriskAMI", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: swiftSettings
         ),
+        // libFuzzer target for the IMAP decoder and header decoding (a do-nothing program in a normal build).
+        .executableTarget(
+            name: "IMAPFuzzer",
+            dependencies: ["MailSync", .product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: swiftSettings
+        ),
         // Wiring of calls into capture (AMI events → finished calls → activities → the store, in batches): the
         // daemon's PBX service and the socket-to-SQLite benchmark share it.
         .target(
