@@ -1,0 +1,92 @@
+/// The header fields of a message, as `BODY.PEEK[HEADER.FIELDS (...)]` returns them.
+///
+/// Fields are split at line starts, unfolded, and looked up without case. Values stay bytes until asked for, so
+/// each is decoded by its own rules: unstructured text (``text(_:)``) through RFC 2047, address lists
+/// (``addresses(_:)``) mailbox by mailbox, message ids (``messageIDs(_:)``) not at all. A line that is not a
+/// field (no colon, 8-bit garbage) is skipped, never fatal.
+public struct MessageHeader: Sendable, Hashable {
+    public struct Field: Sendable, Hashable {
+        /// The name as written.
+        public var name: String
+        /// The value, unfolded, without the space after the colon.
+        public var value: [UInt8]
+    }
+
+    public var fields: [Field]
+
+    public init<Bytes: Collection<UInt8>>(_ bytes: Bytes) {
+        var fields: [Field] = []
+        var line: [UInt8] = []
+        func finishLine() {
+            defer { line.removeAll(keepingCapacity: true) }
+            guard let colon = line.firstIndex(of: UInt8(ascii: ":")), colon > 0 else { return }
+            let name = line[..<colon]
+            guard name.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else { return }
+            var value = line[(colon + 1)...]
+            while let first = value.first, first == 0x20 || first == 0x09 { value.removeFirst() }
+            while let last = value.last, last == 0x20 || last == 0x09 { value.removeLast() }
+            fields.append(Field(name: String(decoding: name, as: UTF8.self), value: Array(value)))
+        }
+        var atLineStart = true
+        var iterator = bytes.makeIterator()
+        var pending: UInt8? = nil
+        while let byte = pending ?? iterator.next() {
+            pending = nil
+            if byte == UInt8(ascii: "\r") { continue }
+            if byte == UInt8(ascii: "\n") {
+                atLineStart = true
+                continue
+            }
+            if atLineStart {
+                atLineStart = false
+                if byte == 0x20 || byte == 0x09 {
+                    line.append(0x20) // a continuation line: folding becomes one space
+                    continue
+                }
+                if !line.isEmpty { finishLine() }
+            }
+            line.append(byte)
+        }
+        if !line.isEmpty { finishLine() }
+        self.fields = fields
+    }
+
+    /// The first field of that name (any case).
+    public func value(_ name: String) -> [UInt8]? {
+        let lowered = name.lowercased()
+        return fields.first { $0.name.lowercased() == lowered }?.value
+    }
+
+    /// Whether the message has that field at all (`List-Id`, `Auto-Submitted`).
+    public func has(_ name: String) -> Bool { value(name) != nil }
+
+    /// An unstructured field (Subject) with its encoded words decoded.
+    public func text(_ name: String) -> String? { value(name).map(EncodedWords.decode) }
+
+    /// An address field (From, To, Cc) as mailboxes.
+    public func addresses(_ name: String) -> [MailAddress] {
+        fields.filter { $0.name.lowercased() == name.lowercased() }
+            .flatMap { MailAddress.parseList(String(decoding: $0.value, as: UTF8.self)) }
+    }
+
+    /// The `<id>`s of Message-ID, In-Reply-To or References, in order, without angle brackets. A bare id without
+    /// brackets (some mailers) is taken whole.
+    public func messageIDs(_ name: String) -> [String] {
+        guard let value = value(name) else { return [] }
+        let text = String(decoding: value, as: UTF8.self)
+        var ids: [String] = []
+        var current: String?
+        for character in text {
+            switch character {
+            case "<": current = ""
+            case ">": if let id = current, !id.isEmpty { ids.append(id) }; current = nil
+            default: if current != nil, !character.isWhitespace { current!.append(character) }
+            }
+        }
+        if ids.isEmpty {
+            let bare = text.split(whereSeparator: \.isWhitespace).map(String.init).filter { $0.contains("@") }
+            ids = bare
+        }
+        return ids
+    }
+}
