@@ -170,6 +170,20 @@ import Testing
         #expect(frames == [.skipped(.lineTooLong(droppedBytes: long.utf8.count)), .response(.untagged(.exists(3)))])
     }
 
+    /// The connection drops inside a FETCH literal: the partial response is reported once, then nothing.
+    @Test func aResponseCutByTheEndOfTheStreamIsReported() throws {
+        var decoder = IMAPResponseDecoder()
+        var buffer = ByteBuffer(string: "* 1 EXISTS\r\n* 2 FETCH (UID 7 BODY[] {100}\r\nonly part")
+        #expect(try decoder.decode(buffer: &buffer) == .response(.untagged(.exists(1))))
+        #expect(try decoder.decode(buffer: &buffer) == nil)
+        guard case .skipped(let error)? = try decoder.decodeLast(buffer: &buffer, seenEOF: true) else {
+            Issue.record("the cut response was not reported")
+            return
+        }
+        #expect(error.isMalformed && error.droppedBytes > 0)
+        #expect(try decoder.decodeLast(buffer: &buffer, seenEOF: true) == nil)
+    }
+
     @Test func deepNestingIsRefused() throws {
         let deep = "* 1 FETCH (BODYSTRUCTURE " + String(repeating: "(", count: 500) + String(repeating: ")", count: 500) + ")\r\n* 2 EXISTS\r\n"
         let frames = try decode(deep)

@@ -93,8 +93,24 @@ public struct IMAPResponseDecoder: NIOSingleStepByteToMessageDecoder {
         return nil
     }
 
+    /// At the end of the stream a response cut short (the connection dropped inside it) is reported once as
+    /// skipped, not silently forgotten: the sync engine then knows its last FETCH did not complete.
     public mutating func decodeLast(buffer: inout ByteBuffer, seenEOF: Bool) throws -> IMAPFrame? {
-        try decode(buffer: &buffer)
+        if let frame = try decode(buffer: &buffer) { return frame }
+        guard seenEOF else { return nil }
+        var pendingLiteral = false
+        if case .literal = state { pendingLiteral = true }
+        guard frame.readableBytes > 0 || dropped > 0 || pendingLiteral else { return nil }
+        let cut = IMAPDecodingError.malformed("the rest of the response (the stream ended)", offset: frame.readableBytes,
+                                              droppedBytes: frame.readableBytes + dropped)
+        frame.clear()
+        lineStart = 0
+        literalSizes.removeAll(keepingCapacity: true)
+        lineTail.removeAll(keepingCapacity: true)
+        overflow = nil
+        dropped = 0
+        state = .line
+        return .skipped(cut)
     }
 
     private mutating func startOverflow(_ kind: Overflow) {
