@@ -47,10 +47,13 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // What every protocol client shares: reconnect backoff. No networking, no CRM.
+        .target(name: "NetworkSupport", swiftSettings: swiftSettings),
         // Protocol libraries: they know nothing of the CRM.
         .target(
             name: "AsteriskAMI",
             dependencies: [
+                "NetworkSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 // MD5 for the challenge login, nothing else.
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -60,6 +63,7 @@ let package = Package(
         .target(
             name: "MailSync",
             dependencies: [
+                "NetworkSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
@@ -138,10 +142,25 @@ let package = Package(
             path: "Tools/FakePBX",
             swiftSettings: swiftSettings
         ),
+        // A throw-away Dovecot and a mailbox generator for the mail tests (the daemon's tests use them too).
+        .target(
+            name: "MailTestSupport",
+            dependencies: [
+                "MailSync",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            path: "Tests/MailTestSupport",
+            exclude: ["Tools"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "MailSyncTests",
             dependencies: [
                 "MailSync",
+                "MailTestSupport",
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOTestUtils", package: "swift-nio"),
             ],
