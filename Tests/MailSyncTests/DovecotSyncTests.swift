@@ -56,4 +56,129 @@ struct DovecotSyncTests {
         #expect(store.cursor.folders["INBOX"]?.backfillComplete == true)
         #expect(store.cursor.messagesSynced == manifest.count)
     }
+
+    @Test("STARTTLS with XOAUTH2; a refused token or password is an authentication failure, not a retry")
+    func startTLSAndLogins() async throws {
+        let server = try DovecotServer.start()
+        defer { server.stop() }
+        let oauth = try IMAPTestConnector.configuration(server, user: "bob", security: .startTLS, oauth: true)
+        let capabilities = try await IMAPTestConnector.withSession(oauth) { session in session.capabilities }
+        #expect(capabilities.contains("IMAP4REV1"))
+        #expect(!capabilities.contains("STARTTLS"), "capabilities are those said after TLS and login")
+
+        var wrongToken = oauth
+        wrongToken.credentials = .oauth2(user: "bob", token: { "revoked" })
+        var wrongPassword = try IMAPTestConnector.configuration(server, user: "bob")
+        wrongPassword.credentials = .password(user: "bob", password: "nope")
+        for configuration in [wrongToken, wrongPassword] {
+            do {
+                _ = try await IMAPTestConnector.withSession(configuration) { _ in true }
+                Issue.record("login with bad credentials succeeded")
+            } catch let error as IMAPClientError {
+                #expect(error.isAuthenticationFailure, "\(error)")
+                #expect(!error.description.contains("revoked") && !error.description.contains("nope"))
+            }
+        }
+    }
+
+    @Test("incremental sync fetches only new mail; a no-change sync fetches nothing; a UIDVALIDITY reset doubles nothing")
+    func incrementalAndUIDValidity() async throws {
+        let server = try DovecotServer.start()
+        defer { server.stop() }
+        try server.generate("alice", count: 300)
+        let store = Store()
+        let sync = MailboxSynchronizer(settings: MailboxSyncSettings(batchSize: 100))
+        let configuration = try IMAPTestConnector.configuration(server, user: "alice")
+        try await IMAPTestConnector.withSession(configuration) { session in
+            let folders = try await sync.folders(session)
+            store.cursor = try await sync.sync(session, folders: folders, cursor: store.cursor) { store.commit($0, $1) }
+            #expect(store.messages.count == 300)
+
+            // Nothing new: no batch at all.
+            let commits = store.commits
+            store.cursor = try await sync.sync(session, folders: folders, cursor: store.cursor) { store.commit($0, $1) }
+            #expect(store.commits == commits)
+
+            // New mail: only it is fetched.
+            let added = try server.generate("alice", count: 25, startIndex: 300, seed: 2, live: true)
+            var fetched = 0
+            store.cursor = try await sync.sync(session, folders: folders, cursor: store.cursor) { batch, cursor in
+                fetched += batch.count
+                store.commit(batch, cursor)
+            }
+            #expect(fetched == 25)
+            #expect(store.messages.count == 325)
+            for entry in added where entry.messageId != nil {
+                #expect(store.messages[SyncedMessage.normalizeMessageID(entry.messageId!)]?.subject == entry.subject)
+            }
+
+            // The server renumbers INBOX: everything comes again under the same identities, nothing is new.
+            try server.bumpUIDValidity("alice")
+            let before = store.cursor.folders["INBOX"]!.uidValidity
+            store.cursor = try await sync.sync(session, folders: folders, cursor: store.cursor) { store.commit($0, $1) }
+            #expect(store.cursor.folders["INBOX"]!.uidValidity != before)
+            #expect(store.messages.count == 325)
+            #expect(store.cursor.folders["INBOX"]!.backfillComplete)
+        }
+    }
+
+    @Test("a backfill stopped half way resumes where its last commit ended: every message once")
+    func resumedBackfill() async throws {
+        let server = try DovecotServer.start()
+        defer { server.stop() }
+        let manifest = try server.generate("alice", count: 800)
+        let store = Store()
+        let sync = MailboxSynchronizer(settings: MailboxSyncSettings(batchSize: 100))
+        let configuration = try IMAPTestConnector.configuration(server, user: "alice")
+        struct Crash: Error {}
+        do {
+            try await IMAPTestConnector.withSession(configuration) { session in
+                let folders = try await sync.folders(session)
+                _ = try await sync.sync(session, folders: folders, cursor: store.cursor) { batch, cursor in
+                    // The process dies after the third commit, before the fourth is stored.
+                    if store.commits == 3 { throw Crash() }
+                    store.commit(batch, cursor)
+                }
+            }
+        } catch is Crash {}
+        #expect(store.messages.count > 0 && store.messages.count < manifest.count)
+        #expect(store.cursor.folders["INBOX"]?.backfillComplete == false)
+        try await IMAPTestConnector.withSession(configuration) { session in
+            store.cursor = try await sync.sync(session, folders: try await sync.folders(session), cursor: store.cursor) { store.commit($0, $1) }
+        }
+        #expect(store.messages.count == manifest.count)
+        #expect(store.deliveries.values.allSatisfy { $0 == 1 }, "a committed batch is never fetched again")
+    }
+
+    @Test("IDLE: a message delivered to Dovecot is seen within 2 seconds")
+    func idleSeesNewMail() async throws {
+        let server = try DovecotServer.start()
+        defer { server.stop() }
+        try server.generate("alice", count: 10)
+        let configuration = try IMAPTestConnector.configuration(server, user: "alice")
+        let sync = MailboxSynchronizer()
+        let store = Store()
+        try await IMAPTestConnector.withSession(configuration) { session in
+            let folders = try await sync.folders(session)
+            store.cursor = try await sync.sync(session, folders: folders, cursor: store.cursor) { store.commit($0, $1) }
+            let delivery = Task.detached {
+                try await Task.sleep(for: .milliseconds(300))
+                let entries = try server.generate("alice", count: 1, startIndex: 10, seed: 9, live: true, receivedOnly: true)
+                return (entries, ContinuousClock.now)
+            }
+            // IDLE watches the selected folder: INBOX, where mail arrives.
+            _ = try await sync.examine(session, folder: "INBOX")
+            let end = try await session.idle { data in
+                if case .exists = data { return true }
+                return false
+            }
+            store.cursor = try await sync.sync(session, folders: folders, cursor: store.cursor) { store.commit($0, $1) }
+            let (delivered, deliveredAt) = try await delivery.value
+            let elapsed = ContinuousClock.now - deliveredAt
+            #expect(end == .changed)
+            #expect(store.messages[SyncedMessage.normalizeMessageID(delivered[0].messageId ?? "")] != nil || delivered[0].messageId == nil)
+            #expect(store.messages.count == 11)
+            #expect(elapsed < .seconds(2), "synced \(elapsed) after the delivery")
+        }
+    }
 }

@@ -88,12 +88,13 @@ public final class DovecotServer: @unchecked Sendable {
     /// Writes `count` generated messages (``MailboxManifest`` describes them) into the user's INBOX and Sent.
     /// With `live`, they go through tmp/ into new/ as an MTA delivers them, which wakes an IDLE client.
     @discardableResult
-    public func generate(_ user: String, count: Int, startIndex: Int = 0, seed: Int = 1, live: Bool = false, bigEvery: Int = 0) throws -> [MailboxManifest.Entry] {
+    public func generate(_ user: String, count: Int, startIndex: Int = 0, seed: Int = 1, live: Bool = false, bigEvery: Int = 0, receivedOnly: Bool = false) throws -> [MailboxManifest.Entry] {
         let manifest = directory.appendingPathComponent("manifest-\(user)-\(startIndex)-\(UUID().uuidString.prefix(6)).jsonl")
         var arguments = [Self.generator, "--maildir", maildir(user), "--count", String(count), "--seed", String(seed),
                          "--owner", "\(user)@our-team.example", "--manifest", manifest.path, "--chown", mailOwner,
                          "--start-index", String(startIndex), "--big-every", String(bigEvery)]
         if live { arguments.append("--new") }
+        if receivedOnly { arguments.append("--received-only") }
         FileManager.default.createFile(atPath: manifest.path, contents: nil)
         try Self.run("/usr/bin/python3", arguments)
         return try MailboxManifest.read(manifest)

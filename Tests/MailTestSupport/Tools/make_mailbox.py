@@ -121,6 +121,7 @@ def main():
     p.add_argument("--start-index", type=int, default=0)
     p.add_argument("--new", action="store_true", help="deliver through tmp/ into new/, as an MTA does (wakes IDLE)")
     p.add_argument("--big-every", type=int, default=0)
+    p.add_argument("--received-only", action="store_true", help="no sent mail: everything lands in --folder")
     a = p.parse_args()
     rnd = random.Random(a.seed)
     firms = []
@@ -141,7 +142,7 @@ def main():
         people = rnd.choice(firms)
         contact = rnd.choice(people)
         bulk = rnd.random() < 0.05
-        sent = not bulk and rnd.random() < 0.25
+        sent = not bulk and rnd.random() < 0.25 and not a.received_only
         if bulk:
             sender = ("News", "news@letters.example")
         else:

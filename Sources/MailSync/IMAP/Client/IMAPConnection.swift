@@ -52,9 +52,13 @@ public final class IMAPSession<C: Clock> where C.Duration == Duration {
                                           channel: channel, watchdog: watchdog, clock: clock)
                 do {
                     try await session.open(tls: tls)
-                    let result = try await body(session)
+                    let result: R
+                    do { result = try await body(session) } catch { throw BodyError(error: error) }
                     try? await session.logout()
                     return result
+                } catch let error as BodyError {
+                    // The caller's own error (a failed commit, a crash simulation) goes back to it untouched.
+                    throw error.error
                 } catch let error as IMAPClientError {
                     throw error
                 } catch is CancellationError {
@@ -257,6 +261,9 @@ public final class IMAPSession<C: Clock> where C.Duration == Duration {
         if machine.isReady || capabilitiesBeforeLogin.isEmpty { capabilitiesBeforeLogin = capabilities }
     }
 }
+
+/// Carries an error of the session's body through the session's own error mapping.
+private struct BodyError: Error { var error: any Error }
 
 /// Closes the channel when the server has been silent for longer than the timeout while an answer is due.
 final class Watchdog<C: Clock>: Sendable where C.Duration == Duration {
