@@ -102,7 +102,7 @@ let package = Package(
         .executableTarget(
             name: "Connectord",
             dependencies: [
-                "CRMCore", "AsteriskAMI", "CallCapture", "MailSync", "CalendarSync",
+                "CRMCore", "AsteriskAMI", "CallCapture", "MailSync", "CalendarSync", "NetworkSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -191,6 +191,8 @@ let package = Package(
                 "AsteriskAMI",
                 "AMITestSupport",
                 "CallCapture",
+                "MailSync",
+                "MailTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Configuration", package: "swift-configuration"),

@@ -23,6 +23,23 @@ import Testing
         #expect(try f.count("activity") == 1)
     }
 
+    @Test func aReplyStaysWithItsThreadsCompanyEvenFromAFreeMailAddress() throws {
+        let f = try Fixture()
+        let acme = try f.lead("Acme", domains: ["acme.de"])
+        _ = try f.lead("Other", domains: ["other.de"])
+        let first = try f.database.capture(email("mail:1@acme.de", from: "anna@acme.de"))
+        guard case .matched(_, acme, _) = first else { Issue.record("first message not on Acme: \(first)"); return }
+        // Anna answers from her private address, copying someone at another firm: the thread decides, not the guess.
+        var reply = email("mail:2@gmail.com", from: "anna.private@gmail.com")
+        reply.participants.append(.email("x@other.de"))
+        reply.threadSourceKeys = ["mail:unknown@nowhere", "mail:1@acme.de"]
+        guard case .matched(_, acme, _) = try f.database.capture(reply) else { Issue.record("reply left its thread"); return }
+        // Without a known thread the ordinary rules apply.
+        var stranger = email("mail:3@other.de", from: "x@other.de")
+        stranger.threadSourceKeys = ["mail:unknown@nowhere"]
+        guard case .matched(_, let company, _) = try f.database.capture(stranger), company != acme else { Issue.record("thread rule misapplied"); return }
+    }
+
     @Test func anImpossibleTimeIsRefusedNotCrashedOn() throws {
         let f = try Fixture()
         for seconds in [Double.nan, .infinity, 1e300, -1e300] {

@@ -91,7 +91,7 @@ public final class DovecotServer: @unchecked Sendable {
     public func generate(_ user: String, count: Int, startIndex: Int = 0, seed: Int = 1, live: Bool = false, bigEvery: Int = 0, receivedOnly: Bool = false) throws -> [MailboxManifest.Entry] {
         let manifest = directory.appendingPathComponent("manifest-\(user)-\(startIndex)-\(UUID().uuidString.prefix(6)).jsonl")
         var arguments = [Self.generator, "--maildir", maildir(user), "--count", String(count), "--seed", String(seed),
-                         "--owner", "\(user)@our-team.example", "--manifest", manifest.path, "--chown", mailOwner,
+                         "--owner", user.contains("@") ? user : "\(user)@our-team.example", "--manifest", manifest.path, "--chown", mailOwner,
                          "--start-index", String(startIndex), "--big-every", String(bigEvery)]
         if live { arguments.append("--new") }
         if receivedOnly { arguments.append("--received-only") }
@@ -219,7 +219,7 @@ public final class DovecotServer: @unchecked Sendable {
     /// that forks a daemon in this test runner); output goes through a file, so a daemon keeping it open never
     /// blocks us. Returns stdout; a non-zero exit throws with stderr.
     @discardableResult
-    static func run(_ executable: String, _ arguments: [String], output file: URL? = nil) throws -> String {
+    public static func run(_ executable: String, _ arguments: [String], output file: URL? = nil) throws -> String {
         let outputPath = file?.path ?? FileManager.default.temporaryDirectory.appendingPathComponent("run-\(UUID().uuidString)").path
         defer { if file == nil { try? FileManager.default.removeItem(atPath: outputPath) } }
         var actions = posix_spawn_file_actions_t()

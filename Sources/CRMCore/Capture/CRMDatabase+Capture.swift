@@ -55,6 +55,8 @@ extension CRMDatabase {
             resolution = Resolution(status: .matched, companyId: companyId, contactId: contactId)
         } else if participants.isEmpty {
             resolution = Resolution(status: .internal)
+        } else if let thread = try threadResolution(db, captured.threadSourceKeys) {
+            resolution = thread
         } else {
             resolution = try matcher.resolve(db, participants, agentId: agentId)
         }
@@ -101,6 +103,19 @@ extension CRMDatabase {
         }
         try linkCoAgents(db, captured, activityId: id, agentId: firstAgent ?? agentId, matcher: matcher)
         return .duplicate(activityId: id)
+    }
+
+    /// Where the thread an activity continues is filed: the newest matched activity among `sourceKeys`, if any.
+    private func threadResolution(_ db: Database, _ sourceKeys: [String]) throws -> Resolution? {
+        guard !sourceKeys.isEmpty else { return nil }
+        let keys = Array(sourceKeys.prefix(20))
+        let row = try Row.fetchOne(db, sql: """
+            SELECT companyId, contactId FROM activity
+            WHERE sourceKey IN (\(keys.map { _ in "?" }.joined(separator: ","))) AND status = 'matched' AND companyId IS NOT NULL
+            ORDER BY occurredAt DESC LIMIT 1
+            """, arguments: StatementArguments(keys))
+        guard let row, let companyId: Int64 = row[0] else { return nil }
+        return Resolution(status: .matched, companyId: companyId, contactId: row[1])
     }
 
     /// The statements that store a new activity, prepared once per batch, and the batch's capture time.

@@ -27,6 +27,9 @@ public struct CapturedActivity: Sendable, Hashable, Codable {
     /// The contact the source already knows the activity is with (a click-to-dial call); when it exists it
     /// wins over matching by participants. Nil: matched by the rules.
     public var contactId: Int64?
+    /// Source keys of the activities this one continues (the messages a reply answers, newest first): when one of
+    /// them is filed on a company, this one is filed there too — a reply stays with its thread.
+    public var threadSourceKeys: [String]
     public var direction: Direction
     public var participants: [Participant]
     public var subject: String?
@@ -39,6 +42,7 @@ public struct CapturedActivity: Sendable, Hashable, Codable {
         agent: Agent? = nil,
         coAgents: [Agent] = [],
         contactId: Int64? = nil,
+        threadSourceKeys: [String] = [],
         direction: Direction,
         participants: [Participant],
         subject: String? = nil,
@@ -50,6 +54,7 @@ public struct CapturedActivity: Sendable, Hashable, Codable {
         self.agent = agent
         self.coAgents = coAgents
         self.contactId = contactId
+        self.threadSourceKeys = threadSourceKeys
         self.direction = direction
         self.participants = participants
         self.subject = subject

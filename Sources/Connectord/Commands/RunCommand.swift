@@ -42,8 +42,15 @@ struct RunCommand: AsyncParsableCommand {
                 let secret = try settings.secret.resolve(key: "ami.secret")
                 pbx = PBXService(settings: settings, secret: secret, database: database, queue: queue, logger: logger)
             }
+            var mailboxes: [MailboxService] = []
+            if let settings = configuration.mail {
+                for account in settings.accounts {
+                    let password = try account.secret.resolve(key: "mail.accounts (\(account.address))")
+                    mailboxes.append(try MailboxService(settings: settings, account: account, password: password, database: database, logger: logger))
+                }
+            }
             let app = HTTPServer.makeApplication(
-                configuration: configuration, database: database, pbx: pbx, registry: registry, logger: logger,
+                configuration: configuration, database: database, pbx: pbx, mailboxes: mailboxes, registry: registry, logger: logger,
                 onServerRunning: { channel in
                     // Tests and scripts read this line to learn the port (port 0 picks a free one).
                     let address = channel.localAddress
@@ -52,7 +59,7 @@ struct RunCommand: AsyncParsableCommand {
                 }
             )
             let group = ServiceGroup(configuration: .init(
-                services: [checkpoints, queue] + (pbx.map { [$0] } ?? []) + [app] as [any Service],
+                services: [checkpoints, queue] + (pbx.map { [$0] } ?? []) + mailboxes + [app] as [any Service],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             ))

@@ -21,6 +21,7 @@ struct StatusCommand: AsyncParsableCommand {
             var canListChannels: Bool
         }
         var pbx: PBX?
+        var mail: [MailboxService.Status]?
     }
 
     func run() async throws {
@@ -39,6 +40,12 @@ struct StatusCommand: AsyncParsableCommand {
                 } else {
                     table.add("pbx", "not configured", "", "", "")
                 }
+                for mailbox in status.mail ?? [] {
+                    let backlog = mailbox.backlog > 0 ? ", \(mailbox.backlog) to go" : ""
+                    table.add("mail \(mailbox.account)", mailbox.state + (mailbox.reconnectNeeded ? " (fix the credentials)" : ""),
+                              "\(mailbox.messagesSynced) messages\(backlog)", "", mailbox.lastError ?? "")
+                }
+                if status.mail?.isEmpty ?? true { table.add("mail", "not configured", "", "", "") }
                 print(table.render())
             }
         }

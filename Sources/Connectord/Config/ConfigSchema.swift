@@ -30,6 +30,15 @@ enum ConfigSchema {
         Key(name: "ami.dialChannel", type: .string, defaultValue: "PJSIP/{extension}", help: "click-to-dial: the agent's phone, rung first"),
         Key(name: "ami.dialContext", type: .string, defaultValue: "from-internal", help: "click-to-dial: dialplan context that dials the customer's number"),
         Key(name: "ami.callerId", type: .string, defaultValue: "", help: "click-to-dial: the caller ID the customer sees (our company's number)"),
+        Key(name: "mail.host", type: .string, defaultValue: "", help: "IMAP server of the agents' mailboxes (imap.gmail.com); empty: no mail capture"),
+        Key(name: "mail.port", type: .int, defaultValue: "993", help: "IMAP port (993 with tls, 143 with starttls)"),
+        Key(name: "mail.security", type: .string, defaultValue: "tls", help: "tls (implicit), starttls, or none (loopback only)"),
+        Key(name: "mail.accounts", type: .stringArray, defaultValue: "", help: "one mailbox per agent, as ADDRESS=SECRET (alice@firm.example=env:ALICE_IMAP_PASSWORD)"),
+        Key(name: "mail.folders", type: .stringArray, defaultValue: "", help: "folders to sync; empty: Gmail's All Mail, else INBOX and Sent"),
+        Key(name: "mail.backfillSince", type: .string, defaultValue: "", help: "first sync goes back to this date (YYYY-MM-DD); empty: all mail"),
+        Key(name: "mail.caFile", type: .string, defaultValue: "", help: "PEM file of extra trusted certificates; certificates are always verified"),
+        Key(name: "mail.batchSize", type: .int, defaultValue: "1000", help: "messages per fetch and per commit"),
+        Key(name: "mail.idleRenewalSeconds", type: .int, defaultValue: "1500", help: "IDLE is re-issued after this long (servers drop it at 30 minutes); other folders are checked as often"),
         Key(name: "log.level", type: .string, defaultValue: "info", help: "trace, debug, info, notice, warning, error or critical"),
     ]
 

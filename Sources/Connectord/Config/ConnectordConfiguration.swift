@@ -16,6 +16,8 @@ struct ConnectordConfiguration: Sendable {
     var policy: MatchingPolicy
     /// Call capture; nil when no PBX is configured.
     var pbx: PBXSettings?
+    /// Mail capture; nil when no IMAP server is configured.
+    var mail: MailSettings?
     /// The reader hummingbird (and later async-http-client) read their own sections from.
     var reader: ConfigReader
 
@@ -127,8 +129,29 @@ struct ConnectordConfiguration: Sendable {
                 dialContext: try string("ami.dialContext"), callerId: try string("ami.callerId")
             )
         }
+        var mail: MailSettings?
+        let mailHost = try string("mail.host")
+        if !mailHost.isEmpty {
+            let mailPort = try int("mail.port")
+            guard (1...65535).contains(mailPort) else { throw ConnectordConfigError(key: "mail.port", message: "\(mailPort) is not a TCP port") }
+            let accounts = try MailSettings.parseAccounts(try list("mail.accounts"))
+            guard !accounts.isEmpty else { throw ConnectordConfigError(key: "mail.accounts", message: "required when mail.host is set") }
+            let batchSize = try int("mail.batchSize")
+            guard (1...10_000).contains(batchSize) else { throw ConnectordConfigError(key: "mail.batchSize", message: "\(batchSize) is not between 1 and 10000") }
+            let renewal = try int("mail.idleRenewalSeconds")
+            guard (1...1740).contains(renewal) else {
+                throw ConnectordConfigError(key: "mail.idleRenewalSeconds", message: "\(renewal) is not between 1 and 1740 (servers end IDLE after 30 minutes)")
+            }
+            let folders = try list("mail.folders")
+            mail = MailSettings(
+                host: mailHost, port: mailPort, security: try MailSettings.parseSecurity(try string("mail.security")), accounts: accounts,
+                folders: folders.isEmpty ? nil : folders, backfillSince: try MailSettings.parseDate(try string("mail.backfillSince")),
+                caFile: try string("mail.caFile"), batchSize: batchSize, idleRenewal: .seconds(renewal)
+            )
+        }
         return ConnectordConfiguration(
-            storePath: storePath, httpHost: try string("http.host"), httpPort: port, logLevel: level, policy: policy, pbx: pbx, reader: reader
+            storePath: storePath, httpHost: try string("http.host"), httpPort: port, logLevel: level, policy: policy, pbx: pbx, mail: mail,
+            reader: reader
         )
     }
 

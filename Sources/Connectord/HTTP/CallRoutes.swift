@@ -8,6 +8,7 @@ struct CallRoutes {
     let database: CRMDatabase
     let policy: MatchingPolicy
     let pbx: PBXService?
+    var mailboxes: [MailboxService] = []
 
     /// `{"to": "+49 30 1234567"}` or `{"contact": 12}`, optionally `"agent"` (id or email; admins only, others
     /// dial from their own phone).
@@ -19,12 +20,13 @@ struct CallRoutes {
 
     struct Status: Encodable {
         var pbx: PBXService.Status?
+        var mail: [MailboxService.Status]
     }
 
     func register(on group: RouterGroup<APIContext>) {
         group.get("status") { _, context -> Response in
             _ = try context.requireUser()
-            return try jsonResponse(Status(pbx: pbx?.status))
+            return try jsonResponse(Status(pbx: pbx?.status, mail: mailboxes.map(\.status)))
         }
         group.post("calls") { request, context -> Response in
             let user = try context.requireUser()

@@ -12,6 +12,7 @@ enum HTTPServer {
         configuration: ConnectordConfiguration,
         database: CRMDatabase,
         pbx: PBXService? = nil,
+        mailboxes: [MailboxService] = [],
         registry: PrometheusCollectorRegistry,
         logger: Logger,
         onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
@@ -34,7 +35,7 @@ enum HTTPServer {
         }
         let api = router.group("api").add(middleware: BearerAuthMiddleware(database: database))
         APIRoutes(database: database).register(on: api)
-        CallRoutes(database: database, policy: configuration.policy, pbx: pbx).register(on: api)
+        CallRoutes(database: database, policy: configuration.policy, pbx: pbx, mailboxes: mailboxes).register(on: api)
 
         // Hummingbird reads its own settings (host, port, serverName) from the `http` section.
         var appConfiguration = ApplicationConfiguration(reader: configuration.reader.scoped(to: "http"))
