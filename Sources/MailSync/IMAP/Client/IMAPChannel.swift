@@ -27,4 +27,11 @@ public enum IMAPChannel {
         let isAddress = host.contains(":") || host.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || $0 == UInt8(ascii: ".") }
         return try NIOSSLClientHandler(context: context, serverHostname: isAddress ? nil : host)
     }
+
+    /// STARTTLS (IMAP and SMTP): puts TLS under everything else on the pipeline, before another byte is read or written.
+    static func startTLS(on channel: any Channel, context: NIOSSLContext, host: String) async throws {
+        try await channel.eventLoop.submit {
+            try channel.pipeline.syncOperations.addHandler(try makeTLSHandler(context, host: host), position: .first)
+        }.get()
+    }
 }

@@ -174,8 +174,7 @@ public final class IMAPSession<C: Clock> where C.Duration == Duration {
             guard has("STARTTLS"), let tls else { throw IMAPClientError.tlsUnavailable }
             try await execute(.startTLS)
             // Before anything else is read or written: the server now waits for our ClientHello.
-            let handler = try IMAPChannel.makeTLSHandler(tls, host: configuration.host)
-            try await channel.pipeline.addHandler(handler, position: .first).get()
+            try await IMAPChannel.startTLS(on: channel, context: tls, host: configuration.host)
             capabilities = []  // RFC 3501 §6.2.1: what was said before TLS no longer counts
         }
         if greeting.status != .preauth {
