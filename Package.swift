@@ -98,11 +98,14 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Wiring of mail into capture (synced messages → email activities): the daemon's mailbox service and the mail
+        // benchmark share it.
+        .target(name: "MailCapture", dependencies: ["CRMCore", "MailSync"], swiftSettings: swiftSettings),
         // The one executable: daemon, CLI, HTTP, configuration, wiring.
         .executableTarget(
             name: "Connectord",
             dependencies: [
-                "CRMCore", "AsteriskAMI", "CallCapture", "MailSync", "CalendarSync", "NetworkSupport",
+                "CRMCore", "AsteriskAMI", "CallCapture", "MailCapture", "MailSync", "CalendarSync", "NetworkSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -226,6 +229,15 @@ let package = Package(
             name: "AMIProfile",
             dependencies: ["AsteriskAMI", .product(name: "NIOCore", package: "swift-nio")],
             path: "Benchmarks/AMIProfile"
+        ),
+        .executableTarget(
+            name: "MailBenchmarks",
+            dependencies: [
+                "MailSync", "MailCapture", "MailTestSupport", "CRMCore",
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/MailBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
         .executableTarget(
             name: "AMIBenchmarks",

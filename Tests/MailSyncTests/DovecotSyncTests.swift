@@ -101,12 +101,12 @@ struct DovecotSyncTests {
 
             // New mail: only it is fetched.
             let added = try server.generate("alice", count: 25, startIndex: 300, seed: 2, live: true)
-            var fetched = 0
+            let fetched = Mutex(0)
             store.cursor = try await sync.sync(session, folders: folders, cursor: store.cursor) { batch, cursor in
-                fetched += batch.count
+                fetched.withLock { $0 += batch.count }
                 store.commit(batch, cursor)
             }
-            #expect(fetched == 25)
+            #expect(fetched.withLock { $0 } == 25)
             #expect(store.messages.count == 325)
             for entry in added where entry.messageId != nil {
                 #expect(store.messages[SyncedMessage.normalizeMessageID(entry.messageId!)]?.subject == entry.subject)

@@ -1,6 +1,7 @@
 import CRMCore
 import Foundation
 import Logging
+import MailCapture
 import MailSync
 import Metrics
 import NIOSSL

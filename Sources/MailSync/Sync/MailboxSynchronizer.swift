@@ -85,7 +85,30 @@ public struct MailboxSynchronizer: Sendable {
     }
 
     /// Syncs `folders` (from ``folders(_:)``) and returns the cursor after the last commit.
+    ///
+    /// A batch's commit runs while the next batch is fetched (the store and the server work at the same time), but
+    /// commits happen strictly in order, one at a time, and all of them have finished when this returns or throws.
     public func sync<C>(
+        _ session: IMAPSession<C>, folders: [String], cursor start: MailboxCursor,
+        commit: @escaping @Sendable ([SyncedMessage], MailboxCursor) async throws -> Void
+    ) async throws -> MailboxCursor {
+        var pending: Task<Void, any Error>?
+        func commitInOrder(_ messages: [SyncedMessage], _ cursor: MailboxCursor) async throws {
+            if let pending { try await pending.value }
+            pending = Task { try await commit(messages, cursor) }
+        }
+        do {
+            let cursor = try await syncFolders(session, folders: folders, cursor: start, commit: commitInOrder)
+            try await pending?.value
+            return cursor
+        } catch {
+            // Never return while a commit still runs: the caller may start the next sync (or stop) on return.
+            _ = try? await pending?.value
+            throw error
+        }
+    }
+
+    private func syncFolders<C>(
         _ session: IMAPSession<C>, folders: [String], cursor start: MailboxCursor,
         commit: ([SyncedMessage], MailboxCursor) async throws -> Void
     ) async throws -> MailboxCursor {

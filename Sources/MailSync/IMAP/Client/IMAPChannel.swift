@@ -18,7 +18,10 @@ public enum IMAPChannel {
             try channel.pipeline.syncOperations.addHandler(try makeTLSHandler(tls, host: configuration.host))
         }
         try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(IMAPResponseDecoder(limits: configuration.limits)))
-        return try Connection(wrappingChannelSynchronously: channel)
+        // A FETCH streams thousands of small responses: with NIO's default watermarks (2/10) reading would pause every
+        // few responses and wait for the consumer, a thread hand-off each time. Up to 4,096 decoded responses may wait.
+        return try Connection(wrappingChannelSynchronously: channel, configuration: .init(
+            backPressureStrategy: .init(lowWatermark: 256, highWatermark: 4096)))
     }
 
     /// A TLS handler that checks the certificate against `host` (SNI is a name, never an address: an IP host is

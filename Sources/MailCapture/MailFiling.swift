@@ -7,16 +7,18 @@ import MailSync
 /// The source key is the message's identity, not the mailbox's: the same message in two agents' mailboxes (or in
 /// INBOX and Sent of one) is one activity, linked to both agents. Only identities that mean something in one
 /// mailbox alone (Gmail's X-GM-MSGID, a header digest for mail without Message-ID) carry the mailbox in the key.
-struct MailFiling: Sendable {
+public struct MailFiling: Sendable {
     /// The agent's address: the owner of the mailbox.
-    let account: String
+    public let account: String
 
-    func sourceKey(_ identity: String) -> String {
+    public init(account: String) { self.account = account.lowercased() }
+
+    public func sourceKey(_ identity: String) -> String {
         identity.hasPrefix("gm:") || identity.hasPrefix("h:") ? "mail:\(account):\(identity)" : "mail:\(identity)"
     }
 
     /// The activity for one message, or nil for bulk mail (lists, newsletters, auto-replies), which is never captured.
-    func activity(for message: SyncedMessage, now: Date = Date()) -> CapturedActivity? {
+    public func activity(for message: SyncedMessage, now: Date = Date()) -> CapturedActivity? {
         guard !message.isBulk else { return nil }
         let sent = message.from.contains { $0.address.lowercased() == account }
         var participants: [CapturedActivity.Participant] = []
