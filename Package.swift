@@ -230,6 +230,12 @@ let package = Package(
             dependencies: ["AsteriskAMI", .product(name: "NIOCore", package: "swift-nio")],
             path: "Benchmarks/AMIProfile"
         ),
+        // `perf record` target: decoding a recorded FETCH stream into synced messages, without the benchmark runner.
+        .executableTarget(
+            name: "MailProfile",
+            dependencies: ["MailSync", .product(name: "NIOCore", package: "swift-nio")],
+            path: "Benchmarks/MailProfile"
+        ),
         .executableTarget(
             name: "MailBenchmarks",
             dependencies: [

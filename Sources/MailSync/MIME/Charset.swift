@@ -22,6 +22,13 @@ public enum Charset {
 
     /// The table name for a charset label: `UTF8` → `utf-8`, `cp1251` → `windows-1251`, `latin1` → `iso-8859-1`.
     static func canonicalName(_ name: String) -> String {
+        // The names nearly every message uses, as mailers spell them, without lower-casing a copy.
+        switch name {
+        case "UTF-8", "utf-8": return "utf-8"
+        case "ISO-8859-1", "iso-8859-1": return "iso-8859-1"
+        case "us-ascii", "US-ASCII": return "us-ascii"
+        default: break
+        }
         var label = name.lowercased().filter { !$0.isWhitespace }
         if label.hasPrefix("x-") { label.removeFirst(2) }
         switch label {

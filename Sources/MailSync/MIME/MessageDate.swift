@@ -10,15 +10,24 @@ public struct MessageDate: Sendable, Hashable, Comparable {
     /// Parses `Tue, 1 Jul 2003 10:52:37 +0200`, `1 Jul 03 10:52 PDT`, comments, extra spaces. Nil when the text is not
     /// a date (the caller falls back to INTERNALDATE: a message is never dropped for its Date header).
     public init?(_ text: String) {
-        // Comments out, commas to spaces, then whitespace-separated tokens.
-        var cleaned = ""
+        // Comments out, commas to spaces, then whitespace-separated tokens. Every byte that matters is ASCII, so the
+        // UTF-8 is scanned as bytes (this runs for every synced message).
+        var tokens: [String] = []
+        var token: [UInt8] = []
         var depth = 0
-        for character in text {
-            if character == "(" { depth += 1; continue }
-            if character == ")" { depth = max(0, depth - 1); continue }
-            if depth == 0 { cleaned.append(character == "," ? " " : character) }
+        func endToken() {
+            if !token.isEmpty { tokens.append(String(decoding: token, as: UTF8.self)); token.removeAll(keepingCapacity: true) }
         }
-        var tokens = cleaned.split(whereSeparator: \.isWhitespace).map(String.init)
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "("): depth += 1; endToken()
+            case UInt8(ascii: ")"): depth = max(0, depth - 1)
+            case _ where depth > 0: continue
+            case UInt8(ascii: ","), UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\r"), UInt8(ascii: "\n"): endToken()
+            default: token.append(byte)
+            }
+        }
+        endToken()
         if let first = tokens.first, first.first?.isLetter == true { tokens.removeFirst() } // day of week
         guard tokens.count >= 4,
               let day = Int(tokens[0]), (1...31).contains(day),

@@ -53,8 +53,12 @@ public struct MessageHeader: Sendable, Hashable {
 
     /// The first field of that name (any case).
     public func value(_ name: String) -> [UInt8]? {
-        let lowered = name.lowercased()
-        return fields.first { $0.name.lowercased() == lowered }?.value
+        fields.first { Self.sameName($0.name, name) }?.value
+    }
+
+    /// Field names are ASCII (RFC 5322 §3.6.8): compared byte by byte, case folded, without making lower-case copies.
+    static func sameName(_ a: String, _ b: String) -> Bool {
+        a.utf8.count == b.utf8.count && zip(a.utf8, b.utf8).allSatisfy { x, y in x == y || (x | 0x20 == y | 0x20 && (x | 0x20) >= 0x61 && (x | 0x20) <= 0x7A) }
     }
 
     /// Whether the message has that field at all (`List-Id`, `Auto-Submitted`).
@@ -65,28 +69,31 @@ public struct MessageHeader: Sendable, Hashable {
 
     /// An address field (From, To, Cc) as mailboxes.
     public func addresses(_ name: String) -> [MailAddress] {
-        fields.filter { $0.name.lowercased() == name.lowercased() }
-            .flatMap { MailAddress.parseList(String(decoding: $0.value, as: UTF8.self)) }
+        fields.filter { Self.sameName($0.name, name) }
+            .flatMap { MailAddress.parseList(bytes: $0.value) }
     }
 
     /// The `<id>`s of Message-ID, In-Reply-To or References, in order, without angle brackets. A bare id without
     /// brackets (some mailers) is taken whole.
     public func messageIDs(_ name: String) -> [String] {
         guard let value = value(name) else { return [] }
-        let text = String(decoding: value, as: UTF8.self)
         var ids: [String] = []
-        var current: String?
-        for character in text {
-            switch character {
-            case "<": current = ""
-            case ">": if let id = current, !id.isEmpty { ids.append(id) }; current = nil
-            default: if current != nil, !character.isWhitespace { current!.append(character) }
+        var current: [UInt8]?
+        for byte in value {
+            switch byte {
+            case UInt8(ascii: "<"): current = []
+            case UInt8(ascii: ">"):
+                if let id = current, !id.isEmpty { ids.append(String(decoding: id, as: UTF8.self)) }
+                current = nil
+            case 0x20, 0x09, 0x0D, 0x0A: break
+            default: current?.append(byte)
             }
         }
         if ids.isEmpty {
-            let bare = text.split(whereSeparator: \.isWhitespace).map(String.init).filter { $0.contains("@") }
-            ids = bare
+            let text = String(decoding: value, as: UTF8.self)
+            ids = text.split(whereSeparator: \.isWhitespace).map(String.init).filter { $0.contains("@") }
         }
         return ids
     }
+
 }
