@@ -90,7 +90,9 @@ final class MailboxFixture: @unchecked Sendable {
         var written = 0
         while written < count {
             let chunk = min(20_000, count - written)
-            try server.generate("alice@our-team.example", count: chunk, startIndex: written, seed: written + 1)
+            // MAIL_BENCH_BIG_EVERY=K: every K-th message carries a ~20 MB attachment (memory must not follow it).
+            let big = Int(ProcessInfo.processInfo.environment["MAIL_BENCH_BIG_EVERY"] ?? "") ?? 0
+            try server.generate("alice@our-team.example", count: chunk, startIndex: written, seed: written + 1, bigEvery: big)
             written += chunk
         }
         configuration = try IMAPTestConnector.configuration(server, user: "alice@our-team.example")
