@@ -181,4 +181,33 @@ struct DovecotSyncTests {
             #expect(elapsed < .seconds(2), "synced \(elapsed) after the delivery")
         }
     }
+
+    @Test("the connection cut in the middle of a FETCH response: what was committed stays, the next session takes the rest, every message once")
+    func cutMidFetch() async throws {
+        let server = try DovecotServer.start()
+        defer { server.stop() }
+        let manifest = try server.generate("alice", count: 1200, receivedOnly: true)
+        // Over TLS through the proxy: the cut lands inside a TLS record inside a FETCH (about 400 bytes a message).
+        let proxy = try CuttingProxy(targetPort: server.imapsPort, cutAfter: 300_000)
+        defer { proxy.stop() }
+        var configuration = try IMAPTestConnector.configuration(server, user: "alice")
+        configuration.port = proxy.port
+        let store = Store()
+        let sync = MailboxSynchronizer(settings: MailboxSyncSettings(batchSize: 200))
+        do {
+            try await IMAPTestConnector.withSession(configuration) { session in
+                _ = try await sync.sync(session, folders: try await sync.folders(session), cursor: store.cursor) { store.commit($0, $1) }
+            }
+            Issue.record("the first session was not cut")
+        } catch let error as IMAPClientError {
+            #expect(!error.isAuthenticationFailure, "\(error)")
+        }
+        let committed = store.messages.count
+        #expect(committed > 0 && committed < manifest.count, "cut after \(committed) of \(manifest.count)")
+        try await IMAPTestConnector.withSession(configuration) { session in
+            store.cursor = try await sync.sync(session, folders: try await sync.folders(session), cursor: store.cursor) { store.commit($0, $1) }
+        }
+        #expect(store.messages.count == manifest.count)
+        #expect(store.deliveries.values.allSatisfy { $0 == 1 }, "a committed batch was fetched again")
+    }
 }

@@ -217,7 +217,12 @@ public final class IMAPSession<C: Clock> where C.Duration == Duration {
 
     private func nextFrame(_ command: String, watched: Bool = true) async throws -> IMAPFrame {
         if watched { watchdog.arm() } else { watchdog.rest() }
-        guard let frame = try await inbound.next() else {
+        let frame: IMAPFrame?
+        do { frame = try await inbound.next() } catch {
+            // The channel failed under the command (a reset, TLS cut short): one kind of error for every caller.
+            throw watchdog.fired ? IMAPClientError.timedOut(command) : IMAPClientError.connectionFailed(String(describing: error))
+        }
+        guard let frame else {
             throw watchdog.fired ? IMAPClientError.timedOut(command) : IMAPClientError.connectionClosed
         }
         return frame
@@ -228,7 +233,7 @@ public final class IMAPSession<C: Clock> where C.Duration == Duration {
         case .none, .idling, .greeted, .completed, .failed, .challenge:
             break
         case .write(let bytes):
-            try await outbound.write(bytes)
+            do { try await outbound.write(bytes) } catch { throw IMAPClientError.connectionFailed(String(describing: error)) }
         case .deliver(let data):
             noteUntagged(data)
             try onData(data)
