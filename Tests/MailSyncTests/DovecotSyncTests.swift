@@ -143,10 +143,14 @@ struct DovecotSyncTests {
         } catch is Crash {}
         #expect(store.messages.count > 0 && store.messages.count < manifest.count)
         #expect(store.cursor.folders["INBOX"]?.backfillComplete == false)
+        // The crash came during INBOX (Sent not examined yet): what is left of INBOX is the backlog known so far.
+        let inboxLeft = manifest.filter { !$0.sent }.count - store.messages.values.filter { $0.folder == "INBOX" }.count
+        #expect(inboxLeft > 0 && store.cursor.backlog == inboxLeft, "status shows what is left of the backfill")
         try await IMAPTestConnector.withSession(configuration) { session in
             store.cursor = try await sync.sync(session, folders: try await sync.folders(session), cursor: store.cursor) { store.commit($0, $1) }
         }
         #expect(store.messages.count == manifest.count)
+        #expect(store.cursor.backlog == 0)
         #expect(store.deliveries.values.allSatisfy { $0 == 1 }, "a committed batch is never fetched again")
     }
 
@@ -209,5 +213,19 @@ struct DovecotSyncTests {
         }
         #expect(store.messages.count == manifest.count)
         #expect(store.deliveries.values.allSatisfy { $0 == 1 }, "a committed batch was fetched again")
+    }
+
+    @Test("a session left quiet between commands is not dropped: the silence watchdog only runs while an answer is due")
+    func quietBetweenCommands() async throws {
+        let server = try DovecotServer.start()
+        defer { server.stop() }
+        var configuration = try IMAPTestConnector.configuration(server, user: "alice")
+        configuration.commandTimeout = .milliseconds(300)
+        try await IMAPTestConnector.withSession(configuration) { session in
+            try await session.execute(.noop)
+            // Longer than the timeout with nothing asked (a poll interval, a long commit): the server owes nothing.
+            try await Task.sleep(for: .milliseconds(1200))
+            try await session.execute(.noop)
+        }
     }
 }

@@ -1,5 +1,5 @@
 import Foundation
-import MailSync
+@testable import MailSync
 import MailTestSupport
 import NIOCore
 import NIOTestUtils
@@ -13,6 +13,12 @@ import Testing
             .reply(SMTPReply(code: 250, lines: ["mx.example greets you", "PIPELINING", "AUTH PLAIN XOAUTH2", "STARTTLS"])),
             .reply(SMTPReply(code: 354, lines: ["go ahead"])),
         ])], decoderFactory: { SMTPReplyDecoder() })
+    }
+
+    @Test func dataIsCRLFAndDotStuffedWhateverTheLineEndings() {
+        let message = OutgoingMessage(from: "a@x.example", recipients: ["b@y.example"], data: Array("A\n.b\r\nc\rd\r\r..e".utf8))
+        #expect(String(buffer: message.wireData) == "A\r\n..b\r\nc\r\nd\r\n\r\n...e\r\n.\r\n")
+        #expect(String(buffer: OutgoingMessage(from: "a@x", recipients: ["b@y"], data: Array("x\r\n".utf8)).wireData) == "x\r\n.\r\n")
     }
 
     @Test func brokenRepliesAreReportedNotTrusted() throws {

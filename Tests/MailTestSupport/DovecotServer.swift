@@ -215,31 +215,14 @@ public final class DovecotServer: @unchecked Sendable {
         """
     }
 
-    /// Runs a program to its end with posix_spawn and waitpid (Foundation's `Process` misses the exit of a child
-    /// that forks a daemon in this test runner); output goes through a file, so a daemon keeping it open never
-    /// blocks us. Returns stdout; a non-zero exit throws with stderr.
+    /// Runs a program to its end (see ``Spawn``); returns its output. A non-zero exit throws with the output.
     @discardableResult
     public static func run(_ executable: String, _ arguments: [String], output file: URL? = nil) throws -> String {
         let outputPath = file?.path ?? FileManager.default.temporaryDirectory.appendingPathComponent("run-\(UUID().uuidString)").path
         defer { if file == nil { try? FileManager.default.removeItem(atPath: outputPath) } }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, executable, &actions, nil, argv, environ)
-        guard spawned == 0 else { throw SetupError("cannot start \(executable): error \(spawned)") }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        let succeeded = Spawn.wait(try Spawn.start([executable] + arguments, output: outputPath))
         let output = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
-        let exited = (status & 0x7f) == 0, code = (status >> 8) & 0xff
-        guard exited && code == 0 else {
-            throw SetupError("\(executable) \(arguments.prefix(3).joined(separator: " ")) failed (status \(status)): \(output)")
-        }
+        guard succeeded else { throw SetupError("\(executable) \(arguments.prefix(3).joined(separator: " ")) failed: \(output)") }
         return output
     }
 

@@ -122,8 +122,8 @@ final class MailboxService: Service, Sendable {
                 cursor = try await synchronizer.sync(session, folders: folders, cursor: cursor) { batch, cursor in
                     try await self.commit(batch, cursor)
                 }
-                update { $0.state = "idle"; $0.lastSyncAt = Date().formatted(.iso8601); $0.messagesSynced = cursor.messagesSynced; $0.backlog = 0 }
-                for alert in session.alerts { logger.warning("the mail server says", metadata: ["alert": "\(alert)"]) }
+                update { $0.state = "idle"; $0.lastSyncAt = Date().formatted(.iso8601); $0.messagesSynced = cursor.messagesSynced; $0.backlog = cursor.backlog }
+                for alert in session.takeAlerts() { logger.warning("the mail server says", metadata: ["alert": "\(alert)"]) }
                 // IDLE on the folder mail arrives in; the others (Sent) are looked at when IDLE is renewed.
                 _ = try await synchronizer.examine(session, folder: folders[0])
                 if session.has("IDLE") {
@@ -163,6 +163,7 @@ final class MailboxService: Service, Sendable {
         captured.increment(by: outcomes.count)
         update { status in
             status.messagesSynced = cursor.messagesSynced
+            status.backlog = cursor.backlog
             status.state = "syncing"
         }
     }

@@ -31,11 +31,6 @@ public struct MailAddress: Sendable, Hashable, CustomStringConvertible {
     private static let quote = UInt8(ascii: "\""), backslash = UInt8(ascii: "\\"), open = UInt8(ascii: "("), close = UInt8(ascii: ")")
     private static let lessThan = UInt8(ascii: "<"), greaterThan = UInt8(ascii: ">"), at = UInt8(ascii: "@"), colon = UInt8(ascii: ":")
 
-    /// Header folding (CRLF followed by white space) removed.
-    static func unfold(_ text: String) -> String {
-        text.filter { $0 != "\r\n" && $0 != "\n" && $0 != "\r" }
-    }
-
     /// Splits at commas, and at group colons and semicolons, outside quotes, comments and angle brackets.
     private static func splitTopLevel(_ text: [UInt8]) -> [ArraySlice<UInt8>] {
         var pieces: [ArraySlice<UInt8>] = []

@@ -41,27 +41,33 @@ public struct OutgoingMessage: Sendable, Hashable {
         self.data = data
     }
 
-    /// The DATA payload: CRLF line endings, leading dots doubled (RFC 5321 §4.5.2), ended by `CRLF.CRLF`.
+    /// The DATA payload: every line ending (CRLF, LF or a lone CR) written as CRLF, leading dots doubled
+    /// (RFC 5321 §4.5.2), ended by `CRLF.CRLF`.
     var wireData: ByteBuffer {
         var out = ByteBuffer()
         out.reserveCapacity(data.count + data.count / 40 + 5)
-        var atLineStart = true
-        var previous: UInt8 = 0
-        for byte in data {
-            if byte == UInt8(ascii: "\n") && previous != UInt8(ascii: "\r") { out.writeInteger(UInt8(ascii: "\r")) }
-            if byte == UInt8(ascii: "\r") || byte == UInt8(ascii: "\n") {
-                out.writeInteger(byte)
-                if byte == UInt8(ascii: "\n") { atLineStart = true }
-                previous = byte
-                continue
-            }
-            if previous == UInt8(ascii: "\r") { out.writeInteger(UInt8(ascii: "\n")); atLineStart = true } // a lone CR ends a line too
-            if atLineStart && byte == UInt8(ascii: ".") { out.writeInteger(UInt8(ascii: ".")) }
-            out.writeInteger(byte)
-            atLineStart = false
-            previous = byte
+        var lineStart = 0
+        var index = 0
+        func writeLine(_ end: Int) {
+            if end > lineStart, data[lineStart] == UInt8(ascii: ".") { out.writeInteger(UInt8(ascii: ".")) }
+            out.writeBytes(data[lineStart..<end])
+            out.writeString("\r\n")
         }
-        if previous == UInt8(ascii: "\r") { out.writeInteger(UInt8(ascii: "\n")) } else if !atLineStart { out.writeString("\r\n") }
+        while index < data.count {
+            switch data[index] {
+            case UInt8(ascii: "\r"):
+                writeLine(index)
+                index += index + 1 < data.count && data[index + 1] == UInt8(ascii: "\n") ? 2 : 1
+                lineStart = index
+            case UInt8(ascii: "\n"):
+                writeLine(index)
+                index += 1
+                lineStart = index
+            default:
+                index += 1
+            }
+        }
+        if lineStart < data.count { writeLine(data.count) }
         out.writeString(".\r\n")
         return out
     }

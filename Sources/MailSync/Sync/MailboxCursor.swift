@@ -7,6 +7,11 @@ public struct MailboxCursor: Sendable, Hashable, Codable {
 
     /// Messages known in every folder (for `connectord status`).
     public var messagesSynced: Int { folders.values.reduce(0) { $0 + $1.messagesSynced } }
+
+    /// Messages on the server not synced yet, as far as the last EXAMINE tells (for `connectord status`): 0 once
+    /// every folder's backfill is complete; before that, what the server holds less what was handed over (an
+    /// overestimate while a backfill date leaves older mail out).
+    public var backlog: Int { folders.values.reduce(0) { $0 + $1.backlog } }
 }
 
 /// One folder's sync state. Every message with a UID in `lowestUID...highestUID` under `uidValidity` has been
@@ -23,9 +28,16 @@ public struct FolderCursor: Sendable, Hashable, Codable {
     public var backfillComplete: Bool
     /// Messages handed over under this UIDVALIDITY.
     public var messagesSynced: Int
+    /// EXISTS at the last EXAMINE (nil in cursors written before it was kept).
+    public var messagesOnServer: Int?
+
+    /// See ``MailboxCursor/backlog``. New mail is fetched right after the EXAMINE that finds it, so only the backfill
+    /// leaves a backlog that lasts.
+    public var backlog: Int { backfillComplete ? 0 : max(0, (messagesOnServer ?? 0) - messagesSynced) }
 
     public init(uidValidity: UInt32, highestUID: UInt32 = 0, lowestUID: UInt32 = 1, highestModSeq: UInt64? = nil,
-                backfillComplete: Bool = false, messagesSynced: Int = 0) {
+                backfillComplete: Bool = false, messagesSynced: Int = 0, messagesOnServer: Int? = nil) {
+        self.messagesOnServer = messagesOnServer
         self.uidValidity = uidValidity
         self.highestUID = highestUID
         self.lowestUID = lowestUID

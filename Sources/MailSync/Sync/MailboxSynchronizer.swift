@@ -76,7 +76,7 @@ public struct MailboxSynchronizer: Sendable {
                 default: break
                 }
             }
-        } catch let error as IMAPClientError where !error.isThrottled && !error.isAuthenticationFailure {
+        } catch let error as IMAPClientError where error.isCommandRefusal && !error.isThrottled {
             throw IMAPClientError.mailboxMissing("\(folder): \(error)")
         }
         guard let validity else { throw IMAPClientError.protocolViolation("EXAMINE \(folder) without UIDVALIDITY") }
@@ -118,6 +118,7 @@ public struct MailboxSynchronizer: Sendable {
             let status = try await examine(session, folder: folder)
             var state = cursor.folders[folder] ?? fresh(status)
             if state.uidValidity != status.uidValidity { state = fresh(status) }
+            state.messagesOnServer = Int(status.exists)
             let changed = state != cursor.folders[folder]
             cursor.folders[folder] = state
             let gmail = session.has("X-GM-EXT-1")

@@ -10,6 +10,7 @@ public struct IMAPClientError: Error, Sendable, Hashable, CustomStringConvertibl
         case protocolViolation(String)
         case tlsUnavailable
         case mailboxMissing(String)
+        case connectionFailed(String)
     }
 
     private let base: Base
@@ -30,6 +31,9 @@ public struct IMAPClientError: Error, Sendable, Hashable, CustomStringConvertibl
     /// will not help.
     public var isAuthenticationFailure: Bool { if case .authenticationFailed = base { true } else { false } }
 
+    /// The server answered the command with NO or BAD (the session is fine; the command was refused).
+    public var isCommandRefusal: Bool { if case .commandFailed = base { true } else { false } }
+
     /// The server asked us to slow down (`[THROTTLED]`, Gmail).
     public var isThrottled: Bool {
         if case .commandFailed(_, _, .throttled?, _) = base { return true }
@@ -47,6 +51,7 @@ public struct IMAPClientError: Error, Sendable, Hashable, CustomStringConvertibl
         case .protocolViolation(let what): "IMAP protocol violation: \(what)"
         case .tlsUnavailable: "IMAP server does not offer STARTTLS; refusing to log in without TLS"
         case .mailboxMissing(let what): "IMAP mailbox not found: \(what)"
+        case .connectionFailed(let detail): "IMAP connection failed: \(detail)"
         }
     }
 }
@@ -79,5 +84,5 @@ extension IMAPResponseCode {
 
 extension IMAPClientError {
     /// The connection failed below IMAP (TLS handshake, reset); `detail` is NIO's description, which holds no secret.
-    static func connectionFailed(_ detail: String) -> Self { .protocolViolation("connection failed: \(detail)") }
+    static func connectionFailed(_ detail: String) -> Self { Self(.connectionFailed(detail)) }
 }

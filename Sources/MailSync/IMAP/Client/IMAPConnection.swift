@@ -13,8 +13,14 @@ public final class IMAPSession<C: Clock> where C.Duration == Duration {
     public private(set) var capabilities: Set<String> = []
     /// Responses the decoder skipped so far on this connection.
     public private(set) var skippedResponses = 0
-    /// `[ALERT]` texts the server sent: RFC 3501 says they must reach a person (the daemon logs them).
-    public private(set) var alerts: [String] = []
+    /// `[ALERT]` texts the server sent and nobody took yet: RFC 3501 says they must reach a person.
+    private var alerts: [String] = []
+
+    /// The `[ALERT]`s received since the last call (the daemon logs each once).
+    public func takeAlerts() -> [String] {
+        defer { alerts.removeAll() }
+        return alerts
+    }
 
     public let configuration: IMAPClientConfiguration
     private var machine = IMAPConnectionStateMachine()
@@ -77,15 +83,17 @@ public final class IMAPSession<C: Clock> where C.Duration == Duration {
     /// as ``IMAPClientError`` (the session stays usable).
     @discardableResult
     public func execute(_ command: IMAPCommand, onData: (IMAPUntagged) throws -> Void = { _ in }) async throws -> IMAPCondition {
+        // Between commands no answer is due: the caller may take minutes (a commit, a poll interval) before the next.
+        defer { watchdog.rest() }
         try await perform(machine.send(command), command: command.name, onData: onData)
         while true {
             let action = machine.receive(try await nextFrame(command.name))
             switch action {
             case .completed(let condition):
-                noteCapabilities(condition.code)
+                noteCondition(condition)
                 return condition
             case .failed(let error, let condition):
-                noteCapabilities(condition.code)
+                noteCondition(condition)
                 throw error
             case .challenge:
                 // Only AUTHENTICATE gets here: an empty answer ends the exchange, the tagged NO follows.
@@ -123,6 +131,7 @@ public final class IMAPSession<C: Clock> where C.Duration == Duration {
             }
             if first { try? await writer.write(payload) }
         }
+        defer { watchdog.rest() }
         try await perform(machine.send(.idle), command: "IDLE", onData: { _ in })
         return try await withThrowingTaskGroup(of: Void.self) { group in
             defer { group.cancelAll() }
@@ -168,7 +177,7 @@ public final class IMAPSession<C: Clock> where C.Duration == Duration {
             try await perform(action, command: "the greeting", onData: { _ in })
             throw IMAPClientError.protocolViolation("no greeting")
         }
-        noteCapabilities(greeting.code)
+        noteCondition(greeting)
         if configuration.security == .startTLS {
             if capabilities.isEmpty { try await execute(.capability, onData: noteUntagged) }
             guard has("STARTTLS"), let tls else { throw IMAPClientError.tlsUnavailable }
@@ -187,6 +196,7 @@ public final class IMAPSession<C: Clock> where C.Duration == Duration {
     }
 
     private func authenticate() async throws {
+        let offered = capabilities  // what the server offers for logging in (after TLS, when STARTTLS was used)
         capabilities.removeAll()  // the login's OK (or a CAPABILITY afterwards) says what holds now
         switch configuration.credentials {
         case .oauth2(let user, let token):
@@ -195,19 +205,17 @@ public final class IMAPSession<C: Clock> where C.Duration == Duration {
             let response = Base64.encode(Array("user=\(user)\u{1}auth=Bearer \(bearer)\u{1}\u{1}".utf8))
             try await execute(.authenticate(mechanism: "XOAUTH2", initialResponse: response), onData: noteUntagged)
         case .password(let user, let password):
-            if capabilitiesBeforeLogin.contains("AUTH=PLAIN") {
+            if offered.contains("AUTH=PLAIN") {
                 let response = Base64.encode(Array("\u{0}\(user)\u{0}\(password)".utf8))
                 try await execute(.authenticate(mechanism: "PLAIN", initialResponse: response), onData: noteUntagged)
             } else {
-                guard !capabilitiesBeforeLogin.contains("LOGINDISABLED") else {
+                guard !offered.contains("LOGINDISABLED") else {
                     throw IMAPClientError.authenticationFailed("the server disables LOGIN and offers no AUTH=PLAIN")
                 }
                 try await execute(.login(user: user, password: password), onData: noteUntagged)
             }
         }
     }
-
-    private var capabilitiesBeforeLogin: Set<String> = []
 
     private func logout() async throws {
         try await execute(.logout)
@@ -233,7 +241,9 @@ public final class IMAPSession<C: Clock> where C.Duration == Duration {
         case .none, .idling, .greeted, .completed, .failed, .challenge:
             break
         case .write(let bytes):
-            do { try await outbound.write(bytes) } catch { throw IMAPClientError.connectionFailed(String(describing: error)) }
+            do { try await outbound.write(bytes) } catch {
+                throw watchdog.fired ? IMAPClientError.timedOut(command) : IMAPClientError.connectionFailed(String(describing: error))
+            }
         case .deliver(let data):
             noteUntagged(data)
             try onData(data)
@@ -247,22 +257,19 @@ public final class IMAPSession<C: Clock> where C.Duration == Duration {
 
     private func noteUntagged(_ data: IMAPUntagged) {
         switch data {
-        case .capability(let list): setCapabilities(list)
-        case .condition(let condition):
-            noteCapabilities(condition.code)
-            if case .alert? = condition.code { alerts.append(condition.text) }
+        case .capability(let list): capabilities = Set(list.map { $0.uppercased() })
+        case .condition(let condition): noteCondition(condition)
         default: break
         }
     }
 
-    private func noteCapabilities(_ code: IMAPResponseCode?) {
-        if case .capability(let list)? = code { setCapabilities(list) }
-        if case .alert? = code { alerts.append("") }
-    }
-
-    private func setCapabilities(_ list: [String]) {
-        capabilities = Set(list.map { $0.uppercased() })
-        if machine.isReady || capabilitiesBeforeLogin.isEmpty { capabilitiesBeforeLogin = capabilities }
+    /// A status response (untagged, tagged or the greeting) may carry capabilities or an alert for a person.
+    private func noteCondition(_ condition: IMAPCondition) {
+        switch condition.code {
+        case .capability(let list)?: capabilities = Set(list.map { $0.uppercased() })
+        case .alert?: alerts.append(condition.text)
+        default: break
+        }
     }
 }
 

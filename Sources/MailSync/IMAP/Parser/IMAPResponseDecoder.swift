@@ -103,14 +103,19 @@ public struct IMAPResponseDecoder: NIOSingleStepByteToMessageDecoder {
         guard frame.readableBytes > 0 || dropped > 0 || pendingLiteral else { return nil }
         let cut = IMAPDecodingError.malformed("the rest of the response (the stream ended)", offset: frame.readableBytes,
                                               droppedBytes: frame.readableBytes + dropped)
+        resetFrame()
+        state = .line
+        return .skipped(cut)
+    }
+
+    /// Forgets the frame just delivered or given up, ready for the next response.
+    private mutating func resetFrame() {
         frame.clear()
         lineStart = 0
         literalSizes.removeAll(keepingCapacity: true)
         lineTail.removeAll(keepingCapacity: true)
         overflow = nil
         dropped = 0
-        state = .line
-        return .skipped(cut)
     }
 
     private mutating func startOverflow(_ kind: Overflow) {
@@ -120,14 +125,7 @@ public struct IMAPResponseDecoder: NIOSingleStepByteToMessageDecoder {
     }
 
     private mutating func finishFrame() -> IMAPFrame {
-        defer {
-            frame.clear()
-            lineStart = 0
-            literalSizes.removeAll(keepingCapacity: true)
-            lineTail.removeAll(keepingCapacity: true)
-            overflow = nil
-            dropped = 0
-        }
+        defer { resetFrame() }
         if let overflow {
             return .skipped(overflow == .line ? .lineTooLong(droppedBytes: dropped) : .responseTooLarge(droppedBytes: dropped))
         }
