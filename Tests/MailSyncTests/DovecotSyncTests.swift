@@ -1,3 +1,4 @@
+import Foundation
 import MailSync
 import MailTestSupport
 import Synchronization
@@ -227,5 +228,27 @@ struct DovecotSyncTests {
             try await Task.sleep(for: .milliseconds(1200))
             try await session.execute(.noop)
         }
+    }
+
+    @Test("the backfill stops at the configured date; IDLE ends by itself when it is time to renew it")
+    func backfillDateAndIdleRenewal() async throws {
+        let server = try DovecotServer.start()
+        defer { server.stop() }
+        // The generator spaces messages ten minutes apart, ending now: 300 messages span 50 hours.
+        let manifest = try server.generate("alice", count: 300, receivedOnly: true)
+        let since = Int64(Date().timeIntervalSince1970) - 25 * 3600
+        let store = Store()
+        let sync = MailboxSynchronizer(settings: MailboxSyncSettings(backfillSince: since, batchSize: 20))
+        var configuration = try IMAPTestConnector.configuration(server, user: "alice")
+        configuration.idleRenewal = .milliseconds(500)
+        try await IMAPTestConnector.withSession(configuration) { session in
+            store.cursor = try await sync.sync(session, folders: try await sync.folders(session), cursor: store.cursor) { store.commit($0, $1) }
+            _ = try await sync.examine(session, folder: "INBOX")
+            #expect(try await session.idle { _ in false } == .renewal)
+            try await session.execute(.noop)  // IDLE ended cleanly: the session goes on
+        }
+        #expect(store.cursor.folders["INBOX"]?.backfillComplete == true)
+        #expect(store.messages.values.allSatisfy { ($0.date?.secondsSince1970 ?? 0) >= since }, "mail older than the date captured")
+        #expect(store.messages.count >= 140 && store.messages.count < manifest.count - 100, "\(store.messages.count) of \(manifest.count)")
     }
 }
