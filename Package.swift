@@ -71,7 +71,11 @@ let package = Package(
         ),
         .target(
             name: "CalendarSync",
-            dependencies: [.product(name: "AsyncHTTPClient", package: "async-http-client")],
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         // libFuzzer target for the AMI decoder (a do-nothing program in a normal build).
@@ -101,11 +105,14 @@ let package = Package(
         // Wiring of mail into capture (synced messages → email activities): the daemon's mailbox service and the mail
         // benchmark share it.
         .target(name: "MailCapture", dependencies: ["CRMCore", "MailSync"], swiftSettings: swiftSettings),
+        // Wiring of calendars into capture (events → meetings → held activities): the daemon's calendar service and the
+        // calendar benchmark share it.
+        .target(name: "CalendarCapture", dependencies: ["CRMCore", "CalendarSync"], swiftSettings: swiftSettings),
         // The one executable: daemon, CLI, HTTP, configuration, wiring.
         .executableTarget(
             name: "Connectord",
             dependencies: [
-                "CRMCore", "AsteriskAMI", "CallCapture", "MailCapture", "MailSync", "CalendarSync", "NetworkSupport",
+                "CRMCore", "AsteriskAMI", "CallCapture", "MailCapture", "MailSync", "CalendarSync", "CalendarCapture", "NetworkSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -156,6 +163,27 @@ let package = Package(
             ],
             path: "Tests/MailTestSupport",
             exclude: ["Tools"],
+            swiftSettings: swiftSettings
+        ),
+        // A fake Google (OAuth token endpoint + Calendar v3) built from Google's discovery document and documented error
+        // bodies, for the calendar tests, the daemon's tests and the calendar benchmark.
+        .target(
+            name: "GoogleTestSupport",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Tests/GoogleTestSupport",
+            resources: [.copy("Google")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CalendarSyncTests",
+            dependencies: [
+                "CalendarSync", "CalendarCapture", "CRMCore", "GoogleTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

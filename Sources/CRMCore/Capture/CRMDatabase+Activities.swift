@@ -17,6 +17,8 @@ public struct ActivityRow: Sendable, Hashable, Codable, FetchableRecord {
     public var agentName: String?
     public var subject: String?
     public var details: String
+    /// Set when the source withdrew it (a cancelled meeting).
+    public var cancelledAt: Date?
 }
 
 /// Which activities to list.
@@ -70,7 +72,7 @@ extension CRMDatabase {
         let sql = """
             SELECT a.id, a.sourceKey, a.kind, a.occurredAt, a.direction, a.status, a.companyId, company.name AS companyName,
                    a.contactId, TRIM(contact.firstName || ' ' || contact.lastName) AS contactName,
-                   a.agentId, user.name AS agentName, a.subject, a.details
+                   a.agentId, user.name AS agentName, a.subject, a.details, a.cancelledAt
             FROM activity a
             LEFT JOIN company ON company.id = a.companyId
             LEFT JOIN contact ON contact.id = a.contactId

@@ -32,7 +32,7 @@ extension CRMDatabase {
         }
     }
 
-    private func captureOne(_ db: Database, _ captured: CapturedActivity, matcher: Matcher, writes: ActivityWrites) throws -> CaptureOutcome {
+    func captureOne(_ db: Database, _ captured: CapturedActivity, matcher: Matcher, writes: ActivityWrites) throws -> CaptureOutcome {
         guard !captured.sourceKey.isEmpty else { throw CRMError.invalidInput("a captured activity needs a source key") }
         // The store writes years 0001–9999; a source handing over NaN or a far-off time is refused, not crashed on.
         guard captured.occurredAt.timeIntervalSince1970.isFinite,
@@ -88,7 +88,7 @@ extension CRMDatabase {
     /// The activity already stored under this source key, with this capture's agents linked to it; nil when there
     /// is none. The first agent stays the owner; another agent seeing the same item (the same message in two
     /// mailboxes) is linked to it.
-    private func recordDuplicate(_ db: Database, _ captured: CapturedActivity, agentId: Int64?, matcher: Matcher) throws -> CaptureOutcome? {
+    func recordDuplicate(_ db: Database, _ captured: CapturedActivity, agentId: Int64?, matcher: Matcher) throws -> CaptureOutcome? {
         let existing = try db.cachedStatement(sql: "SELECT id, agentId FROM activity WHERE sourceKey = ?")
         guard let row = try Row.fetchOne(existing, arguments: [captured.sourceKey]) else { return nil }
         let id: Int64 = row[0]
@@ -119,7 +119,7 @@ extension CRMDatabase {
     }
 
     /// The statements that store a new activity, prepared once per batch, and the batch's capture time.
-    private struct ActivityWrites {
+    struct ActivityWrites {
         let insertActivity: HotStatement
         let insertParticipant: HotStatement
         let capturedAt: String
@@ -135,7 +135,7 @@ extension CRMDatabase {
     }
 
     /// Writes what matching decided (company, review candidates) and returns the outcome.
-    private func file(_ db: Database, activityId id: Int64, occurredAt: Date, _ resolution: Resolution, matcher: Matcher) throws -> CaptureOutcome {
+    func file(_ db: Database, activityId id: Int64, occurredAt: Date, _ resolution: Resolution, matcher: Matcher) throws -> CaptureOutcome {
         switch resolution.status {
         case .matched:
             // Written once per company at the end of the transaction; the matcher's tie-break sees it meanwhile.
@@ -161,7 +161,7 @@ extension CRMDatabase {
         }
     }
 
-    private func resolveAgent(_ db: Database, _ agent: CapturedActivity.Agent?, matcher: Matcher) throws -> Int64? {
+    func resolveAgent(_ db: Database, _ agent: CapturedActivity.Agent?, matcher: Matcher) throws -> Int64? {
         switch agent {
         case nil: return nil
         case .userId(let id): return try User.exists(db, key: id) ? id : nil

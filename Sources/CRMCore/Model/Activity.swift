@@ -41,6 +41,8 @@ public struct Activity: Codable, Sendable, Hashable, FetchableRecord, MutablePer
     /// Source-specific details as a JSON object (duration, answered-by, message-id …).
     public var details: String
     public var capturedAt: Date
+    /// When the source withdrew it (a meeting cancelled or removed from every agent's calendar); nil: it stands.
+    public var cancelledAt: Date?
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }
 

@@ -166,6 +166,29 @@ enum Migrations {
                 t.column("updatedAt", .datetime).notNull()
             }
         }
+        // Meetings change after capture (moved, cancelled, held in several agents' calendars): a cancelled activity
+        // is kept and marked; `heldActivity` says which source item of which holder (an agent's calendar) still
+        // holds it; `sourceItem` mirrors the raw items a source needs again (a series' master for its exceptions).
+        migrator.registerMigration("v2-held") { db in
+            try db.alter(table: "activity") { t in t.add(column: "cancelledAt", .datetime) }
+            try db.create(table: "heldActivity", options: .withoutRowID) { t in
+                t.column("holder", .text).notNull()
+                t.column("item", .text).notNull()
+                t.column("sourceKey", .text).notNull()
+                t.column("generation", .integer).notNull()
+                t.primaryKey(["holder", "item", "sourceKey"])
+            }
+            try db.create(index: "heldActivity_sourceKey", on: "heldActivity", columns: ["sourceKey"])
+            try db.create(table: "sourceItem", options: .withoutRowID) { t in
+                t.column("source", .text).notNull()
+                t.column("item", .text).notNull()
+                t.column("groupKey", .text).notNull()
+                t.column("value", .text).notNull()
+                t.column("generation", .integer).notNull()
+                t.primaryKey(["source", "item"])
+            }
+            try db.create(index: "sourceItem_group", on: "sourceItem", columns: ["source", "groupKey"])
+        }
         return migrator
     }
 }
