@@ -83,8 +83,16 @@ public struct MeetingFiling: Sendable {
         if !meeting.unsupportedRecurrence.isEmpty { details["unsupportedRecurrence"] = meeting.unsupportedRecurrence.joined(separator: " | ") }
         return CapturedActivity(
             kind: .meeting, sourceKey: Self.sourceKey(iCalUID: meeting.iCalUID, instance: meeting.instance), occurredAt: meeting.start,
-            agent: .email(account), direction: meeting.organizedByOwner ? .outbound : .inbound,
+            agent: .email(account), direction: organizedByUs(meeting) ? .outbound : .inbound,
             participants: meeting.guests.map { .email($0) }, subject: meeting.summary, details: details)
+    }
+
+    /// We invited them: the agent or a colleague (an address on the agent's domain) organises the meeting. Every
+    /// agent's copy then says the same, whoever syncs first.
+    private func organizedByUs(_ meeting: MeetingInstance) -> Bool {
+        if meeting.organizedByOwner { return true }
+        guard let organizer = meeting.organizer, let at = organizer.lastIndex(of: "@"), let own = account.lastIndex(of: "@") else { return false }
+        return organizer[at...] == account[own...]
     }
 
     public static func sourceKey(iCalUID: String, instance: String?) -> String {

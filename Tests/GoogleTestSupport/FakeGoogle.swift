@@ -118,6 +118,21 @@ public final class FakeGoogle: Sendable {
     /// Deletes an event (a whole series with its exceptions) as its organizer would.
     public func delete(eventId: String, in owner: String) { state.withLock { $0.store.delete(id: eventId, in: owner.lowercased()) } }
 
+    /// Edits one instance of a series as its organizer would ("this event" only): Google stores an exception with the
+    /// instance's id (`<master>_<original start>`), `recurringEventId` and `originalStartTime`.
+    public func editInstance(_ instanceId: String, in owner: String, changes: [String: FakeJSON]) {
+        state.withLock { state in
+            let owner = owner.lowercased()
+            guard var event = state.store.calendars[owner]?.events[instanceId]?.body
+                ?? FakeGoogleRoutes.exception(of: instanceId, in: state.store.calendars[owner]) else { return }
+            for (key, value) in changes { event[key] = value }
+            state.store.put(event, in: owner)
+        }
+    }
+
+    /// Cancels one instance of a series ("delete this event"): a cancelled exception stays for the series' lifetime.
+    public func cancelInstance(_ instanceId: String, in owner: String) { editInstance(instanceId, in: owner, changes: ["status": "cancelled"]) }
+
     /// The current body of an event (nil when unknown or deleted).
     public func event(_ id: String, in owner: String) -> FakeJSON? {
         state.withLock { state in

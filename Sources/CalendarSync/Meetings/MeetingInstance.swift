@@ -22,6 +22,8 @@ public struct MeetingInstance: Sendable, Hashable {
     public var guests: [String]
     /// The calendar's owner organises it (we invited them).
     public var organizedByOwner: Bool
+    /// The organizer's address, when Google gave one.
+    public var organizer: String?
     /// How the calendar's owner answered (accepted, declined …), when they are an attendee.
     public var ownResponse: String?
     /// The recurrence lines this expander could not follow, when the series had any.
@@ -112,7 +114,8 @@ public enum MeetingSeries {
         return MeetingInstance(
             iCalUID: event.iCalUID ?? event.id, instance: instance, eventId: event.id, start: startDate, end: max(endDate, startDate),
             isAllDay: allDay, summary: event.summary, location: event.location, htmlLink: event.htmlLink, status: event.status ?? "confirmed",
-            guests: guests, organizedByOwner: event.organizer?.isSelf == true, ownResponse: ownResponse, unsupportedRecurrence: [])
+            guests: guests, organizedByOwner: event.organizer?.isSelf == true,
+            organizer: event.organizer?.email?.lowercased(), ownResponse: ownResponse, unsupportedRecurrence: [])
     }
 
     /// When a start or end is, and whether it is a whole day (placed at midnight in the event's or calendar's zone).
