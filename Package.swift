@@ -227,6 +227,7 @@ let package = Package(
                 "CallCapture",
                 "MailSync",
                 "MailTestSupport",
+                "GoogleTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Configuration", package: "swift-configuration"),

@@ -55,10 +55,20 @@ public struct ReviewItem: Sendable, Hashable, Codable {
 }
 
 extension CRMDatabase {
+    /// The activity captured under `sourceKey`, if any.
+    public func activity(sourceKey: String) throws -> ActivityRow? {
+        try activities(ActivityFilter(limit: 1), sourceKey: sourceKey).first
+    }
+
     /// Activities, newest first.
     public func activities(_ filter: ActivityFilter = ActivityFilter()) throws -> [ActivityRow] {
+        try activities(filter, sourceKey: nil)
+    }
+
+    private func activities(_ filter: ActivityFilter, sourceKey: String?) throws -> [ActivityRow] {
         var clauses: [String] = []
         var arguments = StatementArguments()
+        if let sourceKey { clauses.append("a.sourceKey = ?"); arguments += [sourceKey] }
         if let companyId = filter.companyId { clauses.append("a.companyId = ?"); arguments += [companyId] }
         if let agentId = filter.agentId {
             clauses.append("(a.agentId = ? OR EXISTS (SELECT 1 FROM activityAgent x WHERE x.activityId = a.id AND x.userId = ?))")

@@ -35,4 +35,12 @@ public struct CalendarChanges: Sendable {
     public var generation: Int64
     /// The calendar's time zone, for all-day events.
     public var calendarTimeZone: String?
+
+    public init(events: [CalendarEvent], isFullSync: Bool, completesFullSync: Bool, generation: Int64, calendarTimeZone: String?) {
+        self.events = events
+        self.isFullSync = isFullSync
+        self.completesFullSync = completesFullSync
+        self.generation = generation
+        self.calendarTimeZone = calendarTimeZone
+    }
 }

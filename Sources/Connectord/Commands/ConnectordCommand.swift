@@ -9,7 +9,7 @@ struct ConnectordCommand: AsyncParsableCommand {
         subcommands: [
             RunCommand.self, UsersCommand.self, LeadsCommand.self, CompaniesCommand.self, ContactsCommand.self,
             NotesCommand.self, TemplatesCommand.self, ActivitiesCommand.self, ReviewCommand.self, StatsCommand.self,
-            DialCommand.self, StatusCommand.self, ImportCommand.self,
+            DialCommand.self, MeetingCommand.self, StatusCommand.self, ImportCommand.self,
         ]
     )
 }

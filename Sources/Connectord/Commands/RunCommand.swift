@@ -1,9 +1,12 @@
+import AsyncHTTPClient
+import CalendarSync
 import CallCapture
 import ArgumentParser
 import CRMCore
 import Foundation
 import Hummingbird
 import Logging
+import MailSync
 import Metrics
 import NIOCore
 import Prometheus
@@ -42,15 +45,37 @@ struct RunCommand: AsyncParsableCommand {
                 let secret = try settings.secret.resolve(key: "ami.secret")
                 pbx = PBXService(settings: settings, secret: secret, database: database, queue: queue, logger: logger)
             }
+            // One token provider per Google account: calendar sync and mail's XOAUTH2 share its access tokens.
+            var grants: [String: AccessTokenProvider] = [:]
+            var calendars: [CalendarService] = []
+            if let settings = configuration.google {
+                let client = OAuthClientCredentials(
+                    clientId: settings.clientId, clientSecret: try settings.clientSecret.resolve(key: "google.clientSecret"), tokenEndpoint: settings.tokenEndpoint)
+                for account in settings.accounts {
+                    let refreshToken = try account.refreshToken.resolve(key: "google.accounts (\(account.address))")
+                    let provider = AccessTokenProvider(account: account.address, client: client, refreshToken: refreshToken, http: HTTPClient.shared)
+                    grants[account.address] = provider
+                    if let interval = settings.pollInterval {
+                        calendars.append(CalendarService(settings: settings, account: account.address, tokens: provider, pollInterval: interval,
+                                                         database: database, logger: logger))
+                    }
+                }
+            }
             var mailboxes: [MailboxService] = []
             if let settings = configuration.mail {
                 for account in settings.accounts {
-                    let password = try account.secret.resolve(key: "mail.accounts (\(account.address))")
-                    mailboxes.append(try MailboxService(settings: settings, account: account, password: password, database: database, logger: logger))
+                    let credentials: IMAPClientConfiguration.Credentials
+                    if let secret = account.secret {
+                        credentials = .password(user: account.address, password: try secret.resolve(key: "mail.accounts (\(account.address))"))
+                    } else {
+                        let provider = grants[account.address]!
+                        credentials = .oauth2(user: account.address, token: { try await provider.accessToken() })
+                    }
+                    mailboxes.append(try MailboxService(settings: settings, account: account, credentials: credentials, database: database, logger: logger))
                 }
             }
             let app = HTTPServer.makeApplication(
-                configuration: configuration, database: database, pbx: pbx, mailboxes: mailboxes, registry: registry, logger: logger,
+                configuration: configuration, database: database, pbx: pbx, mailboxes: mailboxes, calendars: calendars, registry: registry, logger: logger,
                 onServerRunning: { channel in
                     // Tests and scripts read this line to learn the port (port 0 picks a free one).
                     let address = channel.localAddress
@@ -59,7 +84,7 @@ struct RunCommand: AsyncParsableCommand {
                 }
             )
             let group = ServiceGroup(configuration: .init(
-                services: [checkpoints, queue] + (pbx.map { [$0] } ?? []) + mailboxes + [app] as [any Service],
+                services: [checkpoints, queue] + (pbx.map { [$0] } ?? []) + mailboxes + calendars + [app] as [any Service],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             ))

@@ -22,6 +22,7 @@ struct StatusCommand: AsyncParsableCommand {
         }
         var pbx: PBX?
         var mail: [MailboxService.Status]?
+        var calendar: [CalendarService.Status]?
     }
 
     func run() async throws {
@@ -46,6 +47,11 @@ struct StatusCommand: AsyncParsableCommand {
                               "\(mailbox.messagesSynced) messages\(backlog)", "", mailbox.lastError ?? "")
                 }
                 if status.mail?.isEmpty ?? true { table.add("mail", "not configured", "", "", "") }
+                for calendar in status.calendar ?? [] {
+                    table.add("calendar \(calendar.account)", calendar.state + (calendar.reconnectNeeded ? " (grant access again)" : ""),
+                              "\(calendar.eventsSynced) events", "", calendar.lastError ?? "")
+                }
+                if status.calendar?.isEmpty ?? true { table.add("calendar", "not configured", "", "", "") }
                 print(table.render())
             }
         }

@@ -18,6 +18,8 @@ struct ConnectordConfiguration: Sendable {
     var pbx: PBXSettings?
     /// Mail capture; nil when no IMAP server is configured.
     var mail: MailSettings?
+    /// Google grants and calendar capture; nil when no Google account is configured.
+    var google: GoogleSettings?
     /// The reader hummingbird (and later async-http-client) read their own sections from.
     var reader: ConfigReader
 
@@ -149,9 +151,32 @@ struct ConnectordConfiguration: Sendable {
                 caFile: try string("mail.caFile"), batchSize: batchSize, idleRenewal: .seconds(renewal)
             )
         }
+        var google: GoogleSettings?
+        let googleAccounts = try GoogleSettings.parseAccounts(try list("google.accounts"))
+        if !googleAccounts.isEmpty {
+            let clientId = try string("google.clientId")
+            guard !clientId.isEmpty else { throw ConnectordConfigError(key: "google.clientId", message: "required when google.accounts is set") }
+            let secretText = try string("google.clientSecret")
+            guard !secretText.isEmpty else { throw ConnectordConfigError(key: "google.clientSecret", message: "required when google.accounts is set (env:VARIABLE or file:/path)") }
+            let poll = try int("calendar.pollSeconds")
+            guard poll >= 0 else { throw ConnectordConfigError(key: "calendar.pollSeconds", message: "\(poll) is negative") }
+            let lookBack = try int("calendar.lookBackDays"), horizon = try int("calendar.horizonDays")
+            guard (0...3650).contains(lookBack) else { throw ConnectordConfigError(key: "calendar.lookBackDays", message: "\(lookBack) is not between 0 and 3650") }
+            guard (1...3650).contains(horizon) else { throw ConnectordConfigError(key: "calendar.horizonDays", message: "\(horizon) is not between 1 and 3650") }
+            google = GoogleSettings(
+                clientId: clientId, clientSecret: try SecretReference(parsing: secretText, key: "google.clientSecret"),
+                tokenEndpoint: try GoogleSettings.validateURL(try string("google.tokenEndpoint"), key: "google.tokenEndpoint"), accounts: googleAccounts,
+                calendarAPIBase: try GoogleSettings.validateURL(try string("calendar.apiBase"), key: "calendar.apiBase"),
+                pollInterval: poll == 0 ? nil : .seconds(poll), lookBackDays: lookBack, horizonDays: horizon)
+        }
+        if let mail {
+            for account in mail.accounts where account.secret == nil && !(google?.accounts.contains { $0.address == account.address } ?? false) {
+                throw ConnectordConfigError(key: "mail.accounts", message: "\(account.address)=oauth needs that account in google.accounts")
+            }
+        }
         return ConnectordConfiguration(
             storePath: storePath, httpHost: try string("http.host"), httpPort: port, logLevel: level, policy: policy, pbx: pbx, mail: mail,
-            reader: reader
+            google: google, reader: reader
         )
     }
 

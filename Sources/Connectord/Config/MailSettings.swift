@@ -6,8 +6,9 @@ struct MailSettings: Sendable {
     struct Account: Sendable {
         /// The agent's address: the IMAP login, and who "sent" means.
         var address: String
-        /// The IMAP password (for Gmail, an app password), resolved when the daemon starts.
-        var secret: SecretReference
+        /// The IMAP password (for Gmail, an app password), resolved when the daemon starts; nil: XOAUTH2 with the
+        /// account's Google grant (`google.accounts`).
+        var secret: SecretReference?
     }
 
     var host: String
@@ -35,7 +36,8 @@ struct MailSettings: Sendable {
             guard !accounts.contains(where: { $0.address == address }) else {
                 throw ConnectordConfigError(key: "mail.accounts", message: "\(address) is listed twice")
             }
-            accounts.append(Account(address: address, secret: try SecretReference(parsing: parts[1], key: "mail.accounts (\(address))")))
+            let secret = parts[1].lowercased() == "oauth" ? nil : try SecretReference(parsing: parts[1], key: "mail.accounts (\(address))")
+            accounts.append(Account(address: address, secret: secret))
         }
         return accounts
     }

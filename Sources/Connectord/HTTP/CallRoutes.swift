@@ -9,6 +9,7 @@ struct CallRoutes {
     let policy: MatchingPolicy
     let pbx: PBXService?
     var mailboxes: [MailboxService] = []
+    var calendars: [CalendarService] = []
 
     /// `{"to": "+49 30 1234567"}` or `{"contact": 12}`, optionally `"agent"` (id or email; admins only, others
     /// dial from their own phone).
@@ -21,12 +22,13 @@ struct CallRoutes {
     struct Status: Encodable {
         var pbx: PBXService.Status?
         var mail: [MailboxService.Status]
+        var calendar: [CalendarService.Status]
     }
 
     func register(on group: RouterGroup<APIContext>) {
         group.get("status") { _, context -> Response in
             _ = try context.requireUser()
-            return try jsonResponse(Status(pbx: pbx?.status, mail: mailboxes.map(\.status)))
+            return try jsonResponse(Status(pbx: pbx?.status, mail: mailboxes.map(\.status), calendar: calendars.map(\.status)))
         }
         group.post("calls") { request, context -> Response in
             let user = try context.requireUser()

@@ -13,6 +13,7 @@ enum HTTPServer {
         database: CRMDatabase,
         pbx: PBXService? = nil,
         mailboxes: [MailboxService] = [],
+        calendars: [CalendarService] = [],
         registry: PrometheusCollectorRegistry,
         logger: Logger,
         onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
@@ -35,7 +36,8 @@ enum HTTPServer {
         }
         let api = router.group("api").add(middleware: BearerAuthMiddleware(database: database))
         APIRoutes(database: database).register(on: api)
-        CallRoutes(database: database, policy: configuration.policy, pbx: pbx, mailboxes: mailboxes).register(on: api)
+        CallRoutes(database: database, policy: configuration.policy, pbx: pbx, mailboxes: mailboxes, calendars: calendars).register(on: api)
+        MeetingRoutes(database: database, calendars: calendars).register(on: api)
 
         // Hummingbird reads its own settings (host, port, serverName) from the `http` section.
         var appConfiguration = ApplicationConfiguration(reader: configuration.reader.scoped(to: "http"))

@@ -41,7 +41,7 @@ final class MailboxService: Service, Sendable {
     /// How long a refused login waits before it is tried again (the password may have been fixed meanwhile).
     static let reconnectNeededRetry: Duration = .seconds(15 * 60)
 
-    init(settings: MailSettings, account: MailSettings.Account, password: String, database: CRMDatabase, logger: Logger) throws {
+    init(settings: MailSettings, account: MailSettings.Account, credentials: IMAPClientConfiguration.Credentials, database: CRMDatabase, logger: Logger) throws {
         self.account = account.address
         var tls = TLSConfiguration.makeClientConfiguration()
         if !settings.caFile.isEmpty {
@@ -54,7 +54,7 @@ final class MailboxService: Service, Sendable {
         }
         configuration = IMAPClientConfiguration(
             host: settings.host, port: settings.port, security: settings.security,
-            credentials: .password(user: account.address, password: password), tls: tls, idleRenewal: settings.idleRenewal)
+            credentials: credentials, tls: tls, idleRenewal: settings.idleRenewal)
         synchronizer = MailboxSynchronizer(settings: MailboxSyncSettings(
             folders: settings.folders, backfillSince: settings.backfillSince.map { Int64($0.timeIntervalSince1970) }, batchSize: settings.batchSize))
         filing = MailFiling(account: account.address)
