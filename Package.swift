@@ -278,6 +278,17 @@ let package = Package(
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
         .executableTarget(
+            name: "CalendarBenchmarks",
+            dependencies: [
+                "CalendarSync", "CalendarCapture", "GoogleTestSupport", "CRMCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/CalendarBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        .executableTarget(
             name: "AMIBenchmarks",
             dependencies: [
                 "AsteriskAMI", "CallCapture", "CRMCore",

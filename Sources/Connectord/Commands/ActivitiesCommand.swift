@@ -34,7 +34,8 @@ struct ActivitiesCommand: AsyncParsableCommand {
                 var table = Table("ID", "WHEN", "KIND", "DIR", "STATUS", "COMPANY", "CONTACT", "AGENT", "SUBJECT")
                 for row in rows {
                     table.add("\(row.id)", DateInput.format(row.occurredAt), row.kind.rawValue, row.direction.rawValue, row.status.rawValue,
-                              row.companyName ?? "", row.contactName ?? "", row.agentName ?? "", row.subject ?? "")
+                              row.companyName ?? "", row.contactName ?? "", row.agentName ?? "",
+                              (row.cancelledAt == nil ? "" : "[cancelled] ") + (row.subject ?? ""))
                 }
                 return table
             }
