@@ -277,12 +277,22 @@ let package = Package(
             path: "Benchmarks/MailBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
-        .executableTarget(
-            name: "CalendarBenchmarks",
+        // The fake Google with a 20,000-event calendar and a store template, shared by the benchmark and its profile loop.
+        .target(
+            name: "CalendarBenchmarkFixture",
             dependencies: [
                 "CalendarSync", "CalendarCapture", "GoogleTestSupport", "CRMCore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            path: "Benchmarks/CalendarBenchmarkFixture"
+        ),
+        // `perf record` target: the calendar full sync without the benchmark runner.
+        .executableTarget(name: "CalendarProfile", dependencies: ["CalendarBenchmarkFixture"], path: "Benchmarks/CalendarProfile"),
+        .executableTarget(
+            name: "CalendarBenchmarks",
+            dependencies: [
+                "CalendarBenchmarkFixture",
                 .product(name: "Benchmark", package: "benchmark"),
             ],
             path: "Benchmarks/CalendarBenchmarks",

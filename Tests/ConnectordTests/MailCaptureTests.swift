@@ -1,4 +1,5 @@
 import Foundation
+import GoogleTestSupport
 import GRDB
 import MailSync
 import MailTestSupport
@@ -159,5 +160,60 @@ struct MailCaptureTests {
         let seen = try team.wait(5) { try team.emailCount() == wanted.count + (delivered[0].bulk ? 0 : 1) }
         #expect(seen && Date().timeIntervalSince(arrived) < 2 || delivered[0].bulk, "new mail took \(Date().timeIntervalSince(arrived)) s")
         #expect(daemon.stop() == 0)
+    }
+
+    @Test("XOAUTH2 with the Google grant (mail.accounts ADDRESS=oauth); the server drops the session and the daemon logs in again; a revoked grant shows reconnect needed")
+    func oauthLoginReconnectAndRevokedGrant() async throws {
+        let team = try Team()
+        defer { team.server.stop() }
+        let google = try await FakeGoogle.start()
+        defer { Task { await google.stop() } }
+        google.addAccount(Self.alice, refreshToken: "refresh-alice")
+        // The test Dovecot takes `token-<user>` as the XOAUTH2 bearer token; every access token expires at once, so each
+        // login asks the token endpoint again.
+        google.issueFixedAccessToken("token-\(Self.alice)", forRefreshToken: "refresh-alice")
+        google.setAccessTokenLifetime(1)
+        let manifest = try team.server.generate(Self.alice, count: 40, receivedOnly: true)
+        var environment = team.environment()
+        environment["CONNECTORD_MAIL_ACCOUNTS"] = "\(Self.alice)=oauth"
+        environment["CONNECTORD_GOOGLE_CLIENT_ID"] = FakeGoogle.clientId
+        environment["CONNECTORD_GOOGLE_CLIENT_SECRET"] = "env:GOOGLE_SECRET"
+        environment["GOOGLE_SECRET"] = FakeGoogle.clientSecret
+        environment["CONNECTORD_GOOGLE_ACCOUNTS"] = "\(Self.alice)=env:ALICE_GRANT"
+        environment["ALICE_GRANT"] = "refresh-alice"
+        environment["CONNECTORD_GOOGLE_TOKEN_ENDPOINT"] = google.tokenEndpoint
+        environment["CONNECTORD_CALENDAR_POLL_SECONDS"] = "0"
+        let daemon = try RunningDaemon(team.connectord, environment: environment)
+        let wanted = Self.expected(manifest).count
+        #expect(try await waitAsync(30) { try team.emailCount() == wanted }, "\(daemon.log.suffix(2000))")
+        #expect(try await waitAsync(10) { try team.status(daemon).contains("idle") })
+        let logins = google.tokenRequests
+
+        // The server ends the session (as Gmail does now and then): the daemon logs in again and IDLE goes on.
+        _ = try team.server.doveadm(["kick", Self.alice])
+        #expect(try await waitAsync(20) { google.tokenRequests > logins && (try team.status(daemon)).contains("idle") }, "\(daemon.log.suffix(2000))")
+        let delivered = try team.server.generate(Self.alice, count: 1, startIndex: 900, seed: 9, live: true, receivedOnly: true)
+        #expect(try await waitAsync(10) { try team.emailCount() == wanted + (delivered[0].bulk ? 0 : 1) })
+
+        // The user revokes access; at the next login Google answers invalid_grant.
+        google.revokeRefreshToken("refresh-alice")
+        _ = try team.server.doveadm(["kick", Self.alice])
+        var status = ""
+        #expect(try await waitAsync(20) {
+            status = try team.status(daemon)
+            return status.contains("reconnect needed")
+        }, "status: \(status)")
+        #expect(!daemon.log.contains("refresh-alice") && !daemon.log.contains(FakeGoogle.clientSecret), "a secret reached the log")
+        #expect(daemon.stop() == 0)
+    }
+
+    /// Polls `condition` without blocking the test's thread pool, at most `seconds`.
+    func waitAsync(_ seconds: Double, _ condition: () throws -> Bool) async throws -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if (try? condition()) == true { return true }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        return try condition()
     }
 }

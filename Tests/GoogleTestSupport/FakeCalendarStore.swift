@@ -5,6 +5,8 @@ struct FakeAnswer: Sendable {
     var status: Int
     var body: FakeJSON?
     var headers: [(String, String)] = []
+    /// A body already encoded (a page of events, spliced from each event's stored JSON).
+    var raw: [UInt8]? = nil
 
     static func error(_ key: String, headers: [(String, String)] = []) -> FakeAnswer {
         let body = GoogleDocuments.errorBody(key)
@@ -29,6 +31,20 @@ struct FakeCalendarStore: Sendable {
         var sequence: Int
         /// Deleted: listed only as a tombstone in incremental syncs (and with showDeleted).
         var deleted: Bool
+        /// Worked out once per write, not once per listing: a 20,000-event calendar is listed in eight pages, and
+        /// the fake's own cost is part of what the calendar benchmark measures.
+        let start: Date?
+        let end: Date?
+        let json: [UInt8]
+
+        init(body: FakeJSON, sequence: Int, deleted: Bool) {
+            self.body = body
+            self.sequence = sequence
+            self.deleted = deleted
+            start = FakeTime.moment(body["start"])
+            end = FakeTime.moment(body["end"])
+            json = Array(body.encoded())
+        }
     }
 
     struct Calendar: Sendable {
@@ -174,7 +190,7 @@ struct FakeCalendarStore: Sendable {
 
         let showDeleted = one("showDeleted") == "true"
         let types = values["eventTypes"]
-        var matching: [FakeJSON] = []
+        var matching: [[UInt8]] = []
         for id in calendar.order {
             guard let stored = calendar.events[id] else { continue }
             let body = stored.body
@@ -182,17 +198,17 @@ struct FakeCalendarStore: Sendable {
             let cancelled = stored.deleted || body["status"]?.string == "cancelled"
             if let since {
                 guard stored.sequence > since else { continue }
-                if cancelled { matching.append(Self.tombstone(body)); continue }
+                if cancelled { matching.append(Array(Self.tombstone(body).encoded())); continue }
             } else {
                 // A full list leaves deleted events out; cancelled exceptions of a series stay (sync guide, showDeleted).
                 if stored.deleted, !showDeleted { continue }
                 if cancelled, !isException, !showDeleted { continue }
-                if let timeMin, let end = FakeTime.moment(body["end"]), end <= timeMin, body["recurrence"] == nil { continue }
-                if let timeMax, let start = FakeTime.moment(body["start"]), start >= timeMax { continue }
-                if cancelled { matching.append(Self.tombstone(body)); continue }
+                if let timeMin, let end = stored.end, end <= timeMin, body["recurrence"] == nil { continue }
+                if let timeMax, let start = stored.start, start >= timeMax { continue }
+                if cancelled { matching.append(Array(Self.tombstone(body).encoded())); continue }
             }
             if let types, !types.contains(body["eventType"]?.string ?? "default") { continue }
-            matching.append(body)
+            matching.append(stored.json)
         }
 
         var page: FakeJSON = [
@@ -207,7 +223,6 @@ struct FakeCalendarStore: Sendable {
             return FakeAnswer(status: 200, body: page)
         }
         let slice = Array(matching.dropFirst(token.offset).prefix(pageSize))
-        page["items"] = .array(slice)
         if token.offset + slice.count < matching.count {
             page["nextPageToken"] = .string(Self.encode(PageToken(query: fingerprint, offset: token.offset + slice.count, snapshot: token.snapshot, emptyServed: false)))
         } else {
@@ -215,7 +230,15 @@ struct FakeCalendarStore: Sendable {
             // read comes again in the next incremental sync, so nothing is missed.
             page["nextSyncToken"] = .string(Data("\(owner)@\(token.snapshot)".utf8).base64EncodedString())
         }
-        return FakeAnswer(status: 200, body: page)
+        // The page's fields, then `"items":[…]` spliced in from each event's stored JSON.
+        var raw = Array(page.encoded().dropLast())
+        raw += Array(#","items":["#.utf8)
+        for (index, item) in slice.enumerated() {
+            if index > 0 { raw.append(UInt8(ascii: ",")) }
+            raw += item
+        }
+        raw += Array("]}".utf8)
+        return FakeAnswer(status: 200, raw: raw)
     }
 
     /// What an incremental sync says of a deleted event: only the id is guaranteed; a cancelled instance of a series

@@ -40,6 +40,8 @@ public final class FakeGoogle: Sendable {
         /// API requests to let through before the faults are served.
         var faultsAfter = 0
         var tokenEndpointFaults: [Int] = []
+        /// refresh token → the access token always issued for it (a mail server in the test expects that one).
+        var fixedAccessTokens: [String: String] = [:]
         var tokenRequests = 0
         var requestLog: [String] = []
     }
@@ -97,6 +99,11 @@ public final class FakeGoogle: Sendable {
     public func expireAccessTokens() { state.withLock { $0.accessTokens = [:] } }
 
     public func setAccessTokenLifetime(_ seconds: Int) { state.withLock { $0.accessTokenLifetime = seconds } }
+
+    /// Issues `accessToken` for `refreshToken` every time (the test Dovecot accepts a fixed XOAUTH2 token per user).
+    public func issueFixedAccessToken(_ accessToken: String, forRefreshToken refreshToken: String) {
+        state.withLock { $0.fixedAccessTokens[refreshToken] = accessToken }
+    }
 
     /// The next token requests answer these HTTP statuses (500, 503 …) before working again.
     public func failTokenRequests(_ statuses: [Int]) { state.withLock { $0.tokenEndpointFaults += statuses } }

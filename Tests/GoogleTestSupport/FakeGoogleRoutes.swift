@@ -70,7 +70,7 @@ struct FakeGoogleRoutes: Sendable {
                 return FakeAnswer(status: 400, body: ["error": "invalid_grant", "error_description": "Token has been expired or revoked."])
             }
             state.issued += 1
-            let access = "ya29.fake-\(state.issued)-\(UUID().uuidString.prefix(8))"
+            let access = state.fixedAccessTokens[refresh] ?? "ya29.fake-\(state.issued)-\(UUID().uuidString.prefix(8))"
             state.accessTokens[access] = (account.email, Date().addingTimeInterval(TimeInterval(state.accessTokenLifetime)))
             return FakeAnswer(status: 200, body: [
                 "access_token": .string(access), "expires_in": .number(Double(state.accessTokenLifetime)),
@@ -120,6 +120,10 @@ struct FakeGoogleRoutes: Sendable {
     private func respond(_ answer: FakeAnswer) -> Response {
         var headers = HTTPFields()
         for (name, value) in answer.headers { headers[HTTPField.Name(name)!] = value }
+        if let raw = answer.raw {
+            headers[.contentType] = "application/json; charset=UTF-8"
+            return Response(status: .init(code: answer.status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: raw)))
+        }
         guard let body = answer.body else { return Response(status: .init(code: answer.status), headers: headers) }
         headers[.contentType] = "application/json; charset=UTF-8"
         return Response(status: .init(code: answer.status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body.encoded())))

@@ -125,7 +125,7 @@ public final class HeldCapture {
                                           arguments: [sourceKey]) ?? false
         if !stillHeld {
             try db.cachedStatement(sql: "UPDATE activity SET cancelledAt = ? WHERE sourceKey = ? AND cancelledAt IS NULL")
-                .execute(arguments: [now, sourceKey])
+                .execute(arguments: [DatabaseDate.string(now), sourceKey])
         }
     }
 
@@ -138,7 +138,7 @@ public final class HeldCapture {
         let id: Int64 = row[0]
         try db.cachedStatement(sql: """
             UPDATE activity SET occurredAt = ?, subject = ?, details = ?, direction = ?, cancelledAt = NULL WHERE id = ?
-            """).execute(arguments: [activity.occurredAt, activity.subject, CRMDatabase.encodeDetails(activity.details),
+            """).execute(arguments: [DatabaseDate.string(activity.occurredAt), activity.subject, CRMDatabase.encodeDetails(activity.details),
                                      activity.direction.rawValue, id])
         // An activity nobody could place yet is matched again: the meeting may have gained a customer attendee. One a
         // person or the rules already placed stays where it is.
