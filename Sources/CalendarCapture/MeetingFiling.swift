@@ -37,6 +37,7 @@ public struct MeetingFiling: Sendable {
         var affected: [String] = []
         var seen = Set<String>()
         let encoder = JSONEncoder()
+        let through = now.addingTimeInterval(horizon)
         for event in changes.events {
             let group = MeetingSeries.group(of: event)
             if event.isCancelled, event.recurringEventId == nil {
@@ -48,6 +49,15 @@ public struct MeetingFiling: Sendable {
                 affected.removeAll { $0 == group }
                 continue
             }
+            if event.recurringEventId == nil, event.recurrence?.isEmpty ?? true {
+                // A single meeting is its own group and needs nothing kept: filed from the page at once. (If it was a
+                // series before, its mirrored master and exceptions go.)
+                try capture.forgetGroup(source: source, group: group)
+                seen.remove(group)
+                affected.removeAll { $0 == group }
+                outcome.meetingsHeld += try hold(group, [event], through: through, changes: changes, capture: capture)
+                continue
+            }
             try capture.mirror(source: source, item: event.id, group: group, value: String(decoding: try encoder.encode(event), as: UTF8.self))
             if seen.insert(group).inserted { affected.append(group) }
         }
@@ -55,18 +65,22 @@ public struct MeetingFiling: Sendable {
             for group in try capture.mirroredGroups(source: source) where seen.insert(group).inserted { affected.append(group) }
         }
         let decoder = JSONDecoder()
-        let through = now.addingTimeInterval(horizon)
         for group in affected {
             let events = try capture.mirrored(source: source, group: group).values.compactMap { try? decoder.decode(CalendarEvent.self, from: Data($0.utf8)) }
-            let meetings = MeetingSeries.instances(of: events, through: through, calendarTimeZone: changes.calendarTimeZone)
-                .filter { $0.ownResponse != "declined" }
-            try capture.hold(holder: source, item: group, activities: meetings.map(activity))
-            outcome.meetingsHeld += meetings.count
+            outcome.meetingsHeld += try hold(group, events, through: through, changes: changes, capture: capture)
         }
         if changes.completesFullSync {
             outcome.groupsReleased += try capture.sweep(holder: source, source: source, before: changes.generation)
         }
         return outcome
+    }
+
+    /// Holds the meetings of one group (the agent's declined ones left out); returns how many.
+    private func hold(_ group: String, _ events: [CalendarEvent], through: Date, changes: CalendarChanges, capture: HeldCapture) throws -> Int {
+        let meetings = MeetingSeries.instances(of: events, through: through, calendarTimeZone: changes.calendarTimeZone)
+            .filter { $0.ownResponse != "declined" }
+        try capture.hold(holder: source, item: group, activities: meetings.map(activity))
+        return meetings.count
     }
 
     /// The activity of one meeting.

@@ -106,6 +106,13 @@ public final class DovecotServer: @unchecked Sendable {
         try Self.run("/usr/bin/doveadm", ["-c", directory.appendingPathComponent("dovecot.conf").path] + arguments)
     }
 
+    /// Ends every IMAP session of this server as a crashing or restarting server would: its imap processes are
+    /// killed and the login proxy closes the clients' connections. (`doveadm kick` finds nothing here: this set-up runs
+    /// without the anvil connection tracking it relies on.)
+    public func dropSessions() throws {
+        _ = try? Self.run("/usr/bin/pkill", ["-KILL", "-f", "dovecot-connectord-test-\(imapPort)/imap$"])
+    }
+
     /// Gives the folder a new UIDVALIDITY, as a server does after rebuilding its index: every UID changes meaning.
     public func bumpUIDValidity(_ user: String, folder: String = "INBOX") throws {
         let status = try doveadm(["mailbox", "status", "-u", user, "uidvalidity", folder])
