@@ -79,6 +79,13 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The after-hours responder's decisions (business hours, RFC 3834 suppression, webhook signatures): no I/O.
+        .target(
+            name: "AfterHours",
+            dependencies: ["MailSync", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "AfterHoursTests", dependencies: ["AfterHours"], swiftSettings: swiftSettings),
         // libFuzzer target for the AMI decoder (a do-nothing program in a normal build).
         .executableTarget(
             name: "AMIFuzzer",

@@ -1,0 +1,150 @@
+import Foundation
+import MailSync
+
+/// A message the responder is asked about: from the webhook (JSON or a raw RFC 5322 message) or from the IMAP sync.
+public struct InboundMessage: Sendable, Hashable {
+    public struct Header: Sendable, Hashable {
+        public var name: String
+        public var value: String
+        public init(_ name: String, _ value: String) {
+            self.name = name
+            self.value = value
+        }
+    }
+
+    /// The author's address (From).
+    public var from: String
+    /// The envelope sender (Return-Path) when known; `""` is the null sender `<>` of a bounce.
+    public var returnPath: String?
+    public var to: [String]
+    public var subject: String
+    /// Normalised (no angle brackets), when the message has one.
+    public var messageId: String?
+    public var references: [String]
+    public var date: Date?
+    public var headers: [Header]
+    public var text: String
+
+    public init(from: String, returnPath: String? = nil, to: [String], subject: String = "", messageId: String? = nil, references: [String] = [],
+                date: Date? = nil, headers: [Header] = [], text: String = "") {
+        self.from = from
+        self.returnPath = returnPath
+        self.to = to
+        self.subject = subject
+        self.messageId = messageId
+        self.references = references
+        self.date = date
+        self.headers = headers
+        self.text = text
+    }
+
+    /// The first header of that name (case-insensitive).
+    public func header(_ name: String) -> String? { headers.first { $0.name.caseInsensitiveCompare(name) == .orderedSame }?.value }
+
+    /// Whether any header's name starts with `prefix` (case-insensitive), e.g. `List-`.
+    public func hasHeader(prefix: String) -> Bool { headers.contains { $0.name.lowercased().hasPrefix(prefix.lowercased()) } }
+
+    // MARK: the webhook's JSON
+
+    /// The documented JSON body: `from` (required), `to` (string or list), `subject`, `messageId`, `date` (RFC 3339 or
+    /// RFC 5322), `returnPath`, `headers` (an object of name → value, or a list of `[name, value]`), `text`.
+    public static func parse(json data: Data) throws(AfterHoursError) -> InboundMessage {
+        guard let object = (try? JSONSerialization.jsonObject(with: data, options: [])) as? [String: Any] else {
+            throw .invalid("the body is not a JSON object")
+        }
+        func string(_ key: String) throws(AfterHoursError) -> String? {
+            guard let value = object[key], !(value is NSNull) else { return nil }
+            guard let text = value as? String else { throw .invalid("'\(key)' must be a string") }
+            return text
+        }
+        guard let fromField = try string("from"), let from = MailAddress.parseList(fromField).first?.address else {
+            throw .invalid("'from' is missing or holds no address")
+        }
+        var to: [String] = []
+        switch object["to"] {
+        case let text as String: to = MailAddress.parseList(text).map(\.address)
+        case let list as [Any]:
+            for item in list {
+                guard let text = item as? String else { throw .invalid("'to' must be a string or a list of strings") }
+                to += MailAddress.parseList(text).map(\.address)
+            }
+        case nil, is NSNull: break
+        default: throw .invalid("'to' must be a string or a list of strings")
+        }
+        var headers: [Header] = []
+        switch object["headers"] {
+        case let map as [String: Any]:
+            for (name, value) in map.sorted(by: { $0.key < $1.key }) {
+                guard let text = value as? String else { throw .invalid("header '\(name)' must have a string value") }
+                headers.append(Header(name, text))
+            }
+        case let list as [Any]:
+            for item in list {
+                guard let pair = item as? [Any], pair.count == 2, let name = pair[0] as? String, let value = pair[1] as? String else {
+                    throw .invalid("'headers' as a list holds [name, value] pairs of strings")
+                }
+                headers.append(Header(name, value))
+            }
+        case nil, is NSNull: break
+        default: throw .invalid("'headers' must be an object or a list of [name, value] pairs")
+        }
+        var date: Date?
+        if let text = try string("date") {
+            guard let parsed = parseDate(text) else { throw .invalid("'date' is neither RFC 3339 nor an RFC 5322 date") }
+            date = parsed
+        }
+        let messageId = try string("messageId").map(normalizeMessageID)
+        let references = (headers.first { $0.name.lowercased() == "references" }?.value).map(messageIDs) ?? []
+        return InboundMessage(
+            from: from, returnPath: try string("returnPath").map(unbracket), to: to, subject: try string("subject") ?? "", messageId: messageId,
+            references: references, date: date, headers: headers, text: try string("text") ?? "")
+    }
+
+    // MARK: a raw message
+
+    /// A raw RFC 5322 message: header fields (RFC 2047 words decoded) and the body as text. Lenient like the mail
+    /// capture: a broken header line is skipped; a message without a usable From is refused.
+    public static func parse(rfc5322 bytes: [UInt8]) throws(AfterHoursError) -> InboundMessage {
+        let split = headerEnd(bytes)
+        let header = MessageHeader(bytes[..<split.headerEnd])
+        guard let from = header.addresses("From").first?.address else { throw .invalid("the message has no From address") }
+        let headers = header.fields.map { Header($0.name, EncodedWords.decode($0.value)) }
+        let returnPath = header.value("Return-Path").map { unbracket(String(decoding: $0, as: UTF8.self)) }
+        let body = bytes[min(split.bodyStart, bytes.count)...]
+        return InboundMessage(
+            from: from, returnPath: returnPath, to: header.addresses("To").map(\.address) + header.addresses("Cc").map(\.address),
+            subject: header.text("Subject") ?? "", messageId: header.messageIDs("Message-ID").first, references: header.messageIDs("References"),
+            date: header.value("Date").flatMap { MessageDate(String(decoding: $0, as: UTF8.self)) }.map { Date(timeIntervalSince1970: TimeInterval($0.secondsSince1970)) },
+            headers: headers, text: String(decoding: body.prefix(64 << 10), as: UTF8.self))
+    }
+
+    /// Where the header ends (the empty line) and the body starts.
+    private static func headerEnd(_ bytes: [UInt8]) -> (headerEnd: Int, bodyStart: Int) {
+        var index = 0
+        while index < bytes.count {
+            if bytes[index] == 10 {
+                if index + 1 < bytes.count, bytes[index + 1] == 10 { return (index + 1, index + 2) }
+                if index + 2 < bytes.count, bytes[index + 1] == 13, bytes[index + 2] == 10 { return (index + 1, index + 3) }
+            }
+            index += 1
+        }
+        return (bytes.count, bytes.count)
+    }
+
+    static func parseDate(_ text: String) -> Date? {
+        if let date = ISO8601DateFormatter().date(from: text) { return date }
+        return MessageDate(text).map { Date(timeIntervalSince1970: TimeInterval($0.secondsSince1970)) }
+    }
+
+    static func unbracket(_ text: String) -> String {
+        var value = text.trimmingCharacters(in: .whitespaces)
+        if value.hasPrefix("<"), value.hasSuffix(">") { value = String(value.dropFirst().dropLast()) }
+        return value
+    }
+
+    static func normalizeMessageID(_ text: String) -> String { unbracket(text) }
+
+    static func messageIDs(_ text: String) -> [String] {
+        text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "," }).map { unbracket(String($0)) }.filter { !$0.isEmpty }
+    }
+}
