@@ -20,16 +20,6 @@ struct MeetingCommand: AsyncParsableCommand {
         @Option(help: "Title (default: Follow-up: <contact>).") var title: String?
         @Option(help: "Description (an agenda).") var description: String?
 
-        struct Request: Encodable {
-            var followUp: UUID
-            var agent: String?
-            var contact: Int64
-            var start: String
-            var minutes: Int
-            var title: String?
-            var description: String?
-        }
-
         func validate() throws {
             guard Self.minutes(duration) != nil else { throw ValidationError("--duration '\(duration)' is not like 30m, 1h or 1h30m") }
             guard Self.start(at) != nil else { throw ValidationError("--at '\(at)' is not like 2026-12-01T10:00:00+01:00 or 2026-12-01 10:00") }
@@ -40,7 +30,7 @@ struct MeetingCommand: AsyncParsableCommand {
                 let configuration = try await ConnectordConfiguration.load(filePath: global.config)
                 let client = try DaemonClient(daemon, configuration: configuration)
                 // One id per follow-up: the daemon derives the event id from it, so a retried request cannot book twice.
-                let request = Request(followUp: UUID(), agent: agent, contact: contact, start: Self.start(at)!, minutes: Self.minutes(duration)!,
+                let request = MeetingRoutes.ScheduleRequest(followUp: UUID(), agent: agent, contact: contact, start: Self.start(at)!, minutes: Self.minutes(duration)!,
                                       title: title, description: description)
                 let result = try client.decode(MeetingRoutes.ScheduleResult.self, from: try await client.post("/api/meetings", json: request))
                 if global.json {

@@ -10,7 +10,7 @@ struct MeetingRoutes {
 
     /// `{"followUp": UUID, "contact": 12, "start": "2026-12-01T10:00:00+01:00", "minutes": 30, "title": "…"}`, optionally
     /// `"agent"` (id or email; admins only, others schedule in their own calendar) and `"description"`.
-    struct ScheduleRequest: Decodable {
+    struct ScheduleRequest: Codable {
         var followUp: UUID
         var agent: String?
         var contact: Int64
