@@ -73,6 +73,7 @@ let package = Package(
         .target(
             name: "CalendarSync",
             dependencies: [
+                "NetworkSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -29,3 +29,11 @@ public struct Backoff: Sendable, Hashable {
     /// After a successful login the next failure starts from `initial` again.
     public mutating func reset() { attempt = 0 }
 }
+
+extension Duration {
+    /// The duration in seconds, for APIs that take a `TimeInterval` (Foundation dates, HTTP headers).
+    public var seconds: Double {
+        let (seconds, attoseconds) = components
+        return Double(seconds) + Double(attoseconds) / 1e18
+    }
+}

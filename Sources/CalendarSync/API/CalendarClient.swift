@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import NetworkSupport
 import NIOCore
 import NIOHTTP1
 

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import NetworkSupport
 import NIOCore
 import NIOHTTP1
 
@@ -148,12 +149,5 @@ struct Flexible: Decodable {
         let text = try container.decode(String.self)
         guard let number = Int(text) else { throw DecodingError.dataCorruptedError(in: container, debugDescription: "not a number") }
         value = number
-    }
-}
-
-extension Duration {
-    var seconds: TimeInterval {
-        let (seconds, attoseconds) = components
-        return TimeInterval(seconds) + TimeInterval(attoseconds) / 1e18
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import NetworkSupport
 
 /// What to sync of a calendar.
 public struct CalendarSyncSettings: Sendable {

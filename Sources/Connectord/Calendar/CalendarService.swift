@@ -135,10 +135,3 @@ final class CalendarService: Service, Sendable {
 
     private func update(_ change: (inout Status) -> Void) { state.mutex.withLock { change(&$0) } }
 }
-
-extension Duration {
-    var seconds: TimeInterval {
-        let (seconds, attoseconds) = components
-        return TimeInterval(seconds) + TimeInterval(attoseconds) / 1e18
-    }
-}
