@@ -27,6 +27,8 @@ public struct MeetingFiling: Sendable {
     public struct Outcome: Sendable {
         public var meetingsHeld = 0
         public var groupsReleased = 0
+        /// Events whose start could not be read (ids): not filed, and what was filed for them before stays as it was.
+        public var unreadable: [String] = []
     }
 
     /// Applies one page of changes inside a held-capture transaction. `expandAll`: expand every series again (time
@@ -47,6 +49,11 @@ public struct MeetingFiling: Sendable {
                 outcome.groupsReleased += 1
                 seen.remove(group)
                 affected.removeAll { $0 == group }
+                continue
+            }
+            guard MeetingSeries.isReadable(event) else {
+                // A broken event from the API neither files a meeting nor withdraws the one it stood for.
+                outcome.unreadable.append(event.id)
                 continue
             }
             if event.recurringEventId == nil, event.recurrence?.isEmpty ?? true {

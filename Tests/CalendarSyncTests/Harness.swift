@@ -47,9 +47,10 @@ struct Harness {
                        clock: clock, onRetry: onRetry)
     }
 
-    func capture(_ account: String = "alice@our-team.example", database: CRMDatabase, pageSize: Int = 2500, maxAttempts: Int = 6) -> CalendarCapture {
+    func capture(_ account: String = "alice@our-team.example", database: CRMDatabase, pageSize: Int = 2500, maxAttempts: Int = 6,
+                 onCommit: @escaping @Sendable (CalendarCursor, MeetingFiling.Outcome) -> Void = { _, _ in }) -> CalendarCapture {
         CalendarCapture(database: database, synchronizer: CalendarSynchronizer(client: client(account, pageSize: pageSize, maxAttempts: maxAttempts)),
-                        filing: MeetingFiling(account: account))
+                        filing: MeetingFiling(account: account), onCommit: onCommit)
     }
 
     func stop() async { await google.stop() }

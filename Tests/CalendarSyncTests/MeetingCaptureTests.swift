@@ -4,6 +4,7 @@ import CRMCore
 import Foundation
 import GoogleTestSupport
 import GRDB
+import Synchronization
 import Testing
 
 /// Calendars synced into a real SQLite store through the fake Google: every scenario ends with the store's standing
@@ -202,6 +203,75 @@ import Testing
             #expect(error.isReconnectNeeded)
         }
         #expect(harness.google.requestLog.isEmpty)
+    }
+
+    @Test func roomsAndTheAgentAreNoParticipantsAndADeclinedMeetingIsNotTheirs() async throws {
+        let harness = try await Harness.start()
+        defer { Task { await harness.stop() } }
+        let database = try makeStore()
+        let room = "room-1@resource.calendar.google.com"
+        var roomOnly = meeting("roomonly1", "2026-12-01T09:00:00Z", summary: "Prep, room booked", guests: [])
+        roomOnly["attendees"] = .array((roomOnly["attendees"]?.array ?? []) + [["email": .string(room), "resource": true]])
+        harness.google.put(roomOnly, in: alice)
+        var declined = meeting("declined1", "2026-12-02T09:00:00Z", summary: "Globex pitch", guests: ["hank@globex.example"], organizer: "hank@globex.example")
+        declined["attendees"] = [["email": "hank@globex.example", "responseStatus": "accepted"], ["email": .string(alice), "responseStatus": "declined"]]
+        harness.google.put(declined, in: alice)
+        try await harness.capture(database: database).sync(now: date("2026-11-23T12:00:00Z"))
+        // The room is not a customer: only colleagues remain, so the meeting is internal, not waiting for a match.
+        #expect(try row(database, key("roomonly1")).status == .internal)
+        #expect(try standingMeetings(database) == ["\(key("roomonly1")) 2026-12-01T09:00:00Z Prep, room booked"])
+    }
+
+    @Test func brokenEventsAndALoopingServerAreReportedNotFiled() async throws {
+        let harness = try await Harness.start()
+        defer { Task { await harness.stop() } }
+        let database = try makeStore()
+        harness.google.put(meeting("good0001", "2026-12-01T09:00:00Z", summary: "Acme demo", guests: ["carla@acme.example"]), in: alice)
+        harness.google.put(meeting("later001", "2026-12-03T09:00:00Z", summary: "Acme follow-up", guests: ["carla@acme.example"]), in: alice)
+        let unreadable = Mutex<[String]>([])
+        let capture = harness.capture(database: database) { _, outcome in unreadable.withLock { $0 += outcome.unreadable } }
+        try await capture.sync(now: date("2026-11-23T12:00:00Z"))
+        // An update whose start cannot be read, and a new event without a start: reported, and the meeting filed
+        // before stays exactly as it was (not cancelled, not moved).
+        var broken = meeting("later001", "2026-12-03T09:00:00Z", summary: "Acme follow-up (garbled)", guests: ["carla@acme.example"])
+        broken["start"] = ["dateTime": "next Tuesday"]
+        harness.google.put(broken, in: alice)
+        harness.google.put(["id": "nostart01", "summary": "No start", "end": ["dateTime": "2026-12-04T10:00:00Z"]], in: alice)
+        try await capture.sync(now: date("2026-11-23T12:05:00Z"))
+        #expect(unreadable.withLock { $0 }.sorted() == ["later001", "nostart01"])
+        #expect(try standingMeetings(database) == [
+            "\(key("good0001")) 2026-12-01T09:00:00Z Acme demo",
+            "\(key("later001")) 2026-12-03T09:00:00Z Acme follow-up",
+        ])
+
+        // A server answering a page token with the same token: the sync stops with an error instead of paging forever.
+        for index in 0..<5 { harness.google.put(meeting("more000\(index)", "2026-12-1\(index)T09:00:00Z", summary: "M\(index)", guests: []), in: alice) }
+        harness.google.setRepeatingPageTokens(true)
+        let before = harness.google.requestLog.count
+        do {
+            try await harness.capture(database: try makeStore(), pageSize: 2).sync(now: date("2026-11-23T12:10:00Z"))
+            Issue.record("the sync did not notice the repeated page token")
+        } catch let error as CalendarError {
+            #expect(error.description.contains("same token"))
+        }
+        #expect(harness.google.requestLog.count - before == 2)
+    }
+
+    @Test func aFullSyncAfterA410KeepsTheFirstSyncsWindow() async throws {
+        let harness = try await Harness.start()
+        defer { Task { await harness.stop() } }
+        let database = try makeStore()
+        harness.google.put(meeting("january1", "2026-01-10T09:00:00Z", summary: "Kick-off with Acme", guests: ["carla@acme.example"]), in: alice)
+        let capture = harness.capture(database: database)
+        try await capture.sync(now: date("2026-11-23T12:00:00Z"))
+        #expect(try standingMeetings(database).count == 1)
+        #expect(harness.google.requestLog.first?.contains("timeMin=2025-11-23T12%3A00%3A00Z") == true, "\(harness.google.requestLog)")
+        // Months later the token dies: the new full sync looks back from the same start, so January is not taken
+        // for deleted although it is now more than a year ago.
+        harness.google.invalidateSyncTokens()
+        try await capture.sync(now: date("2027-06-01T12:00:00Z"))
+        #expect(harness.google.requestLog.last?.contains("timeMin=2025-11-23T12%3A00%3A00Z") == true)
+        #expect(try standingMeetings(database) == ["\(key("january1")) 2026-01-10T09:00:00Z Kick-off with Acme"])
     }
 
     private func date(_ text: String) -> Date { ISO8601DateFormatter().date(from: text)! }

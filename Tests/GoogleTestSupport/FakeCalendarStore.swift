@@ -61,6 +61,8 @@ struct FakeCalendarStore: Sendable {
     var tokensValidFrom = 0
     /// Insert an empty page (with a nextPageToken) before every page of results.
     var emptyPages = false
+    /// Misbehave: answer a page token with the same token (a client must not page forever).
+    var repeatPageTokens = false
 
     // MARK: Writes
 
@@ -223,6 +225,10 @@ struct FakeCalendarStore: Sendable {
             return FakeAnswer(status: 200, body: page)
         }
         let slice = Array(matching.dropFirst(token.offset).prefix(pageSize))
+        if repeatPageTokens, let given = one("pageToken") {
+            page["nextPageToken"] = .string(given)
+            return FakeAnswer(status: 200, raw: Array(page.encoded()))
+        }
         if token.offset + slice.count < matching.count {
             page["nextPageToken"] = .string(Self.encode(PageToken(query: fingerprint, offset: token.offset + slice.count, snapshot: token.snapshot, emptyServed: false)))
         } else {

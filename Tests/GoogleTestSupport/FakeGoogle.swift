@@ -162,6 +162,9 @@ public final class FakeGoogle: Sendable {
     /// Serve an empty page (with a nextPageToken) before every page of results, as Google may.
     public func setEmptyPages(_ on: Bool) { state.withLock { $0.store.emptyPages = on } }
 
+    /// Misbehave: answer every page token with the same token again.
+    public func setRepeatingPageTokens(_ on: Bool) { state.withLock { $0.store.repeatPageTokens = on } }
+
     /// The next API requests fail like this, one fault per request, after `after` requests went through.
     public func failNext(_ faults: [Fault], after: Int = 0) {
         state.withLock {

@@ -91,6 +91,15 @@ public enum MeetingSeries {
         return meetings
     }
 
+    /// Whether an event's start can be read (an RFC 3339 time with an offset, or a `yyyy-mm-dd` date). A cancelled
+    /// event (a tombstone) needs none. An unreadable one files no meeting; the caller counts and reports it.
+    public static func isReadable(_ event: CalendarEvent) -> Bool {
+        if event.isCancelled { return true }
+        guard let start = event.start else { return false }
+        if let dateTime = start.dateTime { return RFC3339.parse(dateTime) != nil }
+        return start.date.flatMap(RFC3339.parseDate) != nil
+    }
+
     /// The key of an instance from its original start.
     static func instanceKey(_ original: EventDateTime, defaultZone: TimeZone) -> String? {
         if let dateTime = original.dateTime { return RFC3339.parse(dateTime).map(RFC3339.compact) }

@@ -60,6 +60,10 @@ public struct CalendarSynchronizer: Sendable {
         var pageToken: String?
         repeat {
             let page = try await client.listEvents(calendarId: calendarId, query: query, pageToken: pageToken)
+            // A server handing back the token it was given would keep us paging forever.
+            if let next = page.nextPageToken, next == pageToken {
+                throw CalendarError.invalidResponse("events.list answered page token \(next.prefix(16))… with the same token")
+            }
             pageToken = page.nextPageToken
             let events = page.items ?? []
             let last = pageToken == nil

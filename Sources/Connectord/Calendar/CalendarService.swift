@@ -40,6 +40,7 @@ final class CalendarService: Service, Sendable {
     }
     private let state: StatusBox
     private let failures = Counter(label: "connectord_calendar_sync_failures_total")
+    private static let unreadable = Counter(label: "connectord_calendar_unreadable_events_total")
 
     /// How long Google's "Calendar usage limits exceeded" is waited out (it clears after hours; quick retries extend it).
     static let quotaPause: Duration = .seconds(3600)
@@ -61,10 +62,16 @@ final class CalendarService: Service, Sendable {
             http: HTTPClient.shared, tokens: tokens, configuration: CalendarClientConfiguration(baseURL: settings.calendarAPIBase), clock: clock,
             onRetry: { status, wait in retryLogger.notice("Google asked to wait", metadata: ["status": "\(status.map(String.init) ?? "network")", "wait": "\(wait)"]) })
         let synchronizer = CalendarSynchronizer(client: client, settings: CalendarSyncSettings(lookBack: .seconds(settings.lookBackDays * 86_400)))
-        let status = state
+        let status = state, commitLogger = logger
         capture = CalendarCapture(database: database, synchronizer: synchronizer,
                                   filing: MeetingFiling(account: account, horizon: TimeInterval(settings.horizonDays * 86_400)),
-                                  onCommit: { cursor, _ in status.mutex.withLock { $0.eventsSynced = cursor.eventsSynced; $0.fullSyncs = cursor.fullSyncs } })
+                                  onCommit: { cursor, outcome in
+                                      status.mutex.withLock { $0.eventsSynced = cursor.eventsSynced; $0.fullSyncs = cursor.fullSyncs }
+                                      if !outcome.unreadable.isEmpty {
+                                          Self.unreadable.increment(by: outcome.unreadable.count)
+                                          commitLogger.warning("events without a readable start were skipped", metadata: ["events": "\(outcome.unreadable)"])
+                                      }
+                                  })
     }
 
     var status: Status { state.mutex.withLock { $0 } }
