@@ -19,6 +19,8 @@ public struct AutoReplyPolicy: Sendable {
         case suppressed = "auto-response suppressed"
         /// One of our own addresses or domains: answering would talk to ourselves.
         case ownAddress = "our own address"
+        /// The sender (or Return-Path) is no address at all: there is nobody to answer.
+        case unusableSender = "no usable sender address"
     }
 
     /// Our addresses (the responder's own, every agent's) and our domains, lower-cased.
@@ -42,7 +44,9 @@ public struct AutoReplyPolicy: Sendable {
         if let returnPath = message.returnPath, returnPath.trimmingCharacters(in: .whitespaces).isEmpty { return .nullSender }
         let sender = (message.returnPath ?? message.from).lowercased()
         for address in Set([sender, message.from.lowercased()]) {
-            guard let at = address.lastIndex(of: "@") else { return .nullSender }
+            guard let at = address.lastIndex(of: "@"), at != address.startIndex, address.index(after: at) != address.endIndex else {
+                return .unusableSender
+            }
             let local = String(address[..<at]), domain = String(address[address.index(after: at)...])
             if ownAddresses.contains(address) || ownDomains.contains(domain) { return .ownAddress }
             if Self.systemLocalParts.contains(local) || local.hasPrefix("owner-") || local.hasSuffix("-request") || local.hasPrefix("bounce") {

@@ -9,7 +9,7 @@ public struct WebhookSignature: Sendable {
     public enum Failure: String, Error, Sendable, Equatable {
         case missingTimestamp = "the X-Connectord-Timestamp header is missing or not Unix seconds"
         case missingSignature = "the X-Connectord-Signature header is missing or not sha256=<hex>"
-        case stale = "the request's timestamp is more than 5 minutes away from now"
+        case stale = "the request's timestamp is too far from now (a replayed or delayed request)"
         case mismatch = "the signature does not match the body"
     }
 

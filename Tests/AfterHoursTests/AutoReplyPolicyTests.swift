@@ -37,6 +37,8 @@ import Testing
         (.suppressed, "carla@acme.example", nil, [("X-Auto-Response-Suppress", "All")]),
         (.ownAddress, "support@our-team.example", nil, []),
         (.ownAddress, "alice@our-team.example", nil, []),
+        (.unusableSender, "carla@acme.example", "carla", []),
+        (.unusableSender, "carla@", nil, []),
     ] as [(AutoReplyPolicy.Refusal, String, String?, [(String, String)])])
     func robotsListsBouncesAndOurselvesAreNot(expected: AutoReplyPolicy.Refusal, from: String, returnPath: String?, headers: [(String, String)]) {
         #expect(policy.refusal(for: message(from: from, returnPath: returnPath, headers: headers)) == expected)
