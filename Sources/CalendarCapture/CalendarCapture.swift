@@ -37,19 +37,31 @@ public struct CalendarCapture: Sendable {
             var cursor = cursor
             if expandAll || changes.isFullSync { cursor.expandedThrough = now.addingTimeInterval(filing.horizon) }
             let value = String(decoding: try JSONEncoder().encode(cursor), as: UTF8.self)
-            let filing = self.filing, database = self.database, all = expandAll
-            let outcome = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<MeetingFiling.Outcome, any Error>) in
-                // SQLite blocks: off the cooperative pool.
-                DispatchQueue.global().async {
-                    continuation.resume(with: Result {
-                        try database.captureHeld(generation: changes.generation, cursor: SourceCursor(source: filing.source, value: value)) { capture in
-                            try filing.apply(changes, to: capture, now: now, expandAll: all)
-                        }
-                    })
-                }
-            }
+            let outcome = try await commit(changes, cursor: SourceCursor(source: filing.source, value: value), now: now, expandAll: expandAll)
             expandAll = false
             onCommit(cursor, outcome)
+        }
+    }
+
+    /// Files an event this side just created (a follow-up) as the next sync will file it — same key, same holder — so
+    /// that sync finds it instead of adding a second meeting. The cursor is left alone.
+    public func file(created event: CalendarEvent, now: Date = Date()) async throws -> MeetingFiling.Outcome {
+        let generation = try loadCursor().generation
+        let changes = CalendarChanges(events: [event], isFullSync: false, completesFullSync: false, generation: generation, calendarTimeZone: nil)
+        return try await commit(changes, cursor: nil, now: now, expandAll: false)
+    }
+
+    /// One transaction: the changes and (when given) the cursor after them; off the cooperative pool, as SQLite blocks.
+    private func commit(_ changes: CalendarChanges, cursor: SourceCursor?, now: Date, expandAll: Bool) async throws -> MeetingFiling.Outcome {
+        let filing = self.filing, database = self.database
+        return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<MeetingFiling.Outcome, any Error>) in
+            DispatchQueue.global().async {
+                continuation.resume(with: Result {
+                    try database.captureHeld(generation: changes.generation, cursor: cursor) { capture in
+                        try filing.apply(changes, to: capture, now: now, expandAll: expandAll)
+                    }
+                })
+            }
         }
     }
 }

@@ -131,11 +131,7 @@ final class CalendarService: Service, Sendable {
         event.attendees = [CalendarEvent.Attendee(email: contactEmail)]
         event.extendedProperties = .init(private: ["connectordFollowUp": followUp.uuidString])
         let created = try await client.insertEvent(calendarId: "primary", event: event)
-        // Filed as the next sync would file it (same key, same holder): the sync then finds it, not a new meeting.
-        let cursor = try capture.loadCursor()
-        let filing = capture.filing
-        let changes = CalendarChanges(events: [created], isFullSync: false, completesFullSync: false, generation: cursor.generation, calendarTimeZone: nil)
-        try database.captureHeld(generation: cursor.generation) { held in _ = try filing.apply(changes, to: held, now: Date()) }
+        _ = try await capture.file(created: created)
         let key = MeetingFiling.sourceKey(iCalUID: created.iCalUID ?? created.id, instance: nil)
         return (created, try database.activity(sourceKey: key))
     }
