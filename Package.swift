@@ -86,7 +86,18 @@ let package = Package(
             dependencies: ["MailSync", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "AfterHoursTests", dependencies: ["AfterHours"], swiftSettings: swiftSettings),
+        // Wiring of the responder into the store (decide, remember, capture, queue) and its durable outbox: the daemon's
+        // webhook and the responder benchmark share it.
+        .target(
+            name: "AfterHoursCapture",
+            dependencies: ["AfterHours", "CRMCore", "MailSync", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "AfterHoursTests",
+            dependencies: ["AfterHours", "AfterHoursCapture", "CRMCore", "MailSync", "MailTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings
+        ),
         // libFuzzer target for the AMI decoder (a do-nothing program in a normal build).
         .executableTarget(
             name: "AMIFuzzer",
@@ -122,6 +133,7 @@ let package = Package(
             name: "Connectord",
             dependencies: [
                 "CRMCore", "AsteriskAMI", "CallCapture", "MailCapture", "MailSync", "CalendarSync", "CalendarCapture", "NetworkSupport",
+                "AfterHours", "AfterHoursCapture",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

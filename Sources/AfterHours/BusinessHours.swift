@@ -134,7 +134,7 @@ public struct BusinessHours: Sendable {
 
     private static func isDate(_ text: String) -> Bool { dayNumber(text) != nil }
 
-    private static func dayNumber(_ text: String) -> Int? {
+    static func dayNumber(_ text: String) -> Int? {
         let parts = text.split(separator: "-")
         guard parts.count == 3, let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]), (1...12).contains(m), (1...31).contains(d) else { return nil }
         let yy = m <= 2 ? y - 1 : y

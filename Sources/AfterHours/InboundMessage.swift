@@ -93,7 +93,8 @@ public struct InboundMessage: Sendable, Hashable {
             guard let parsed = parseDate(text) else { throw .invalid("'date' is neither RFC 3339 nor an RFC 5322 date") }
             date = parsed
         }
-        let messageId = try string("messageId").map(normalizeMessageID)
+        // The id may come as a field or among the headers.
+        let messageId = (try string("messageId") ?? headers.first { $0.name.lowercased() == "message-id" }?.value).map(normalizeMessageID)
         let references = (headers.first { $0.name.lowercased() == "references" }?.value).map(messageIDs) ?? []
         return InboundMessage(
             from: from, returnPath: try string("returnPath").map(unbracket), to: to, subject: try string("subject") ?? "", messageId: messageId,

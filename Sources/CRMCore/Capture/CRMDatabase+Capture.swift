@@ -16,20 +16,26 @@ extension CRMDatabase {
     @discardableResult
     public func capture(_ activities: [CapturedActivity], cursor: SourceCursor? = nil) throws -> [CaptureOutcome] {
         try writer.write { db in
-            let matcher = try Matcher(policy: policy, db: db, preloadColleagues: true)
-            let writes = try ActivityWrites(db, capturedAt: now())
-            var outcomes: [CaptureOutcome] = []
-            outcomes.reserveCapacity(activities.count)
-            for activity in activities {
-                outcomes.append(try captureOne(db, activity, matcher: matcher, writes: writes))
-            }
-            try matcher.flushLastActivity(db)
+            let outcomes = try capture(db, activities, preloadColleagues: true)
             if var cursor {
                 cursor.updatedAt = now()
                 try cursor.save(db)
             }
             return outcomes
         }
+    }
+
+    /// Captures inside a transaction the caller holds (so that what else it writes commits with the activities).
+    func capture(_ db: Database, _ activities: [CapturedActivity], preloadColleagues: Bool) throws -> [CaptureOutcome] {
+        let matcher = try Matcher(policy: policy, db: db, preloadColleagues: preloadColleagues)
+        let writes = try ActivityWrites(db, capturedAt: now())
+        var outcomes: [CaptureOutcome] = []
+        outcomes.reserveCapacity(activities.count)
+        for activity in activities {
+            outcomes.append(try captureOne(db, activity, matcher: matcher, writes: writes))
+        }
+        try matcher.flushLastActivity(db)
+        return outcomes
     }
 
     func captureOne(_ db: Database, _ captured: CapturedActivity, matcher: Matcher, writes: ActivityWrites) throws -> CaptureOutcome {

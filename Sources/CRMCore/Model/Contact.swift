@@ -50,7 +50,8 @@ public struct ContactEmail: Codable, Sendable, Hashable, FetchableRecord, Persis
 public struct Note: Codable, Sendable, Hashable, FetchableRecord, MutablePersistableRecord, Identifiable {
     public static let databaseTableName = "note"
     public var id: Int64?
-    public var fromUserId: Int64
+    /// Nil: written by connectord itself (the after-hours responder's on-call alert).
+    public var fromUserId: Int64?
     public var toUserId: Int64
     public var companyId: Int64?
     public var body: String

@@ -191,6 +191,58 @@ enum Migrations {
             }
             try db.create(index: "sourceItem_item", on: "sourceItem", columns: ["source", "item"], unique: true)
         }
+        // The after-hours responder: every inbound message it was asked about (its memory against webhook retries and
+        // its per-sender limit), the replies waiting to be sent, and notes that come from connectord itself.
+        migrator.registerMigration("v3-responder") { db in
+            try db.create(table: "responderMessage") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("messageKey", .text).notNull().unique()
+                t.column("sender", .text).notNull()
+                t.column("receivedAt", .datetime).notNull()
+                t.column("decision", .text).notNull()
+                t.column("reason", .text)
+                t.column("urgent", .text)
+                t.column("onCallUserId", .integer).references("user", onDelete: .setNull)
+                t.column("activityId", .integer).references("activity", onDelete: .setNull)
+                t.column("outboundMailId", .integer)
+            }
+            try db.create(index: "responderMessage_sender", on: "responderMessage", columns: ["sender", "receivedAt"])
+            try db.create(table: "outboundMail") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("messageId", .text).notNull().unique()
+                t.column("fromAddress", .text).notNull()
+                t.column("toAddress", .text).notNull()
+                t.column("subject", .text).notNull()
+                t.column("body", .text).notNull()
+                t.column("language", .text).notNull()
+                t.column("inReplyTo", .text)
+                t.column("references", .text).notNull()
+                t.column("threadSourceKey", .text)
+                t.column("createdAt", .datetime).notNull()
+                t.column("state", .text).notNull()
+                t.column("attempts", .integer).notNull()
+                t.column("nextAttemptAt", .datetime).notNull()
+                t.column("lastError", .text)
+                t.column("sentAt", .datetime)
+                t.column("serverReply", .text)
+                t.column("activityId", .integer).references("activity", onDelete: .setNull)
+            }
+            try db.create(index: "outboundMail_due", on: "outboundMail", columns: ["state", "nextAttemptAt"])
+            // A note from connectord (the on-call alert) has no author: the column becomes nullable (SQLite rebuilds).
+            try db.create(table: "note_new") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("fromUserId", .integer).references("user")
+                t.column("toUserId", .integer).notNull().references("user")
+                t.column("companyId", .integer).references("company", onDelete: .setNull)
+                t.column("body", .text).notNull()
+                t.column("createdAt", .datetime).notNull()
+                t.column("readAt", .datetime)
+            }
+            try db.execute(sql: "INSERT INTO note_new SELECT id, fromUserId, toUserId, companyId, body, createdAt, readAt FROM note")
+            try db.drop(table: "note")
+            try db.rename(table: "note_new", to: "note")
+            try db.create(index: "note_toUserId", on: "note", columns: ["toUserId", "readAt"])
+        }
         return migrator
     }
 }

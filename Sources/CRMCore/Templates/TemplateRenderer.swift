@@ -7,6 +7,8 @@ public struct TemplateRenderer: Sendable {
         "contact.first_name", "contact.last_name", "contact.full_name", "contact.title", "contact.email", "contact.phone",
         "company.name", "company.website",
         "agent.name", "agent.first_name", "agent.email", "agent.phone", "agent.extension",
+        // The message an automatic reply answers (empty elsewhere).
+        "message.subject",
     ]
 
     /// The placeholders a template uses, in order of first appearance; throws on an unknown one or an unclosed `{{`.

@@ -35,7 +35,7 @@ struct NotesCommand: AsyncParsableCommand {
                 try context.output(notes) {
                     var table = Table("ID", "FROM", "ABOUT", "SENT", "STATE", "TEXT")
                     for note in notes {
-                        table.add("\(note.id!)", "#\(note.fromUserId)", note.companyId.map { "#\($0)" } ?? "", DateInput.format(note.createdAt),
+                        table.add("\(note.id!)", note.fromUserId.map { "#\($0)" } ?? "connectord", note.companyId.map { "#\($0)" } ?? "", DateInput.format(note.createdAt),
                                   note.readAt == nil ? "unread" : "read", note.body)
                     }
                     return table

@@ -81,6 +81,17 @@ public struct SMTPError: Error, Sendable, Hashable, CustomStringConvertible {
     public var reply: SMTPReply?
     public var detail: String?
 
+    /// The message text went out in full but no answer came back (the connection dropped, the reply timed out):
+    /// the server may have queued it. Sending it again risks a duplicate.
+    public var mayHaveBeenDelivered: Bool = false
+
+    public init(stage: String, reply: SMTPReply?, detail: String?, mayHaveBeenDelivered: Bool = false) {
+        self.stage = stage
+        self.reply = reply
+        self.detail = detail
+        self.mayHaveBeenDelivered = mayHaveBeenDelivered
+    }
+
     public var isPermanent: Bool { reply.map { $0.code >= 500 } ?? false }
     public var isAuthenticationFailure: Bool { stage == "AUTH" && isPermanent }
 
@@ -109,8 +120,13 @@ public enum SMTPSubmission {
     }
 
     /// Submits `message` over `connection`; returns the server's final reply to DATA (`250 … queued as …`).
+    ///
+    /// `beforeText` runs once the server is ready for the text (after `354`), before any of it is written: a caller
+    /// that must never send twice records there that from now on a failure may hide a delivery (see
+    /// ``SMTPError/mayHaveBeenDelivered``). If it throws, the text is not sent.
     public static func send<C: Clock>(_ message: OutgoingMessage, over connection: Connection, configuration: SMTPClientConfiguration,
-                                      tls: NIOSSLContext?, clock: C) async throws -> SMTPReply where C.Duration == Duration {
+                                      tls: NIOSSLContext?, clock: C,
+                                      beforeText: (@Sendable () async throws -> Void)? = nil) async throws -> SMTPReply where C.Duration == Duration {
         guard !message.recipients.isEmpty else { throw SMTPError(stage: "RCPT", reply: nil, detail: "no recipients") }
         for address in [message.from] + message.recipients where address.contains(where: { $0 == "<" || $0 == ">" || $0 == "\r" || $0 == "\n" }) {
             throw SMTPError(stage: "MAIL", reply: nil, detail: "an address contains <, > or a line break")
@@ -169,8 +185,15 @@ public enum SMTPSubmission {
                         _ = try await command("RCPT TO:<\(recipient)>", stage: "RCPT", expect: 250)
                     }
                     _ = try await command("DATA", stage: "DATA", expect: 354)
+                    if let beforeText { try await beforeText() }
                     try await outbound.write(message.wireData)
-                    let accepted = try await read("DATA")
+                    let accepted: SMTPReply
+                    do {
+                        accepted = try await read("DATA")
+                    } catch var error as SMTPError {
+                        error.mayHaveBeenDelivered = true
+                        throw error
+                    }
                     guard accepted.code == 250 else { throw SMTPError(stage: "DATA", reply: accepted, detail: nil) }
                     _ = try? await command("QUIT", stage: "QUIT", expect: 221)
                     return accepted

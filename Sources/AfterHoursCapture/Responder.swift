@@ -1,0 +1,99 @@
+import AfterHours
+import Crypto
+import CRMCore
+import Foundation
+import MailSync
+
+/// The after-hours responder: decides what to do with one inbound message and records it — remembered, captured,
+/// its reply queued, the on-call agent noted — in one transaction of the store. Sending is the outbox's job.
+public final class Responder: Sendable {
+    public let settings: ResponderSettings
+    public let database: CRMDatabase
+
+    public init(settings: ResponderSettings, database: CRMDatabase) {
+        self.settings = settings
+        self.database = database
+    }
+
+    /// Decides and records. `capture`: file the message as an activity (the webhook's messages; the mailbox sync has
+    /// captured its own already).
+    public func handle(_ message: InboundMessage, capture: Bool = true) throws -> ResponderOutcome {
+        let key = Self.messageKey(for: message)
+        let request = ResponderRequest(
+            messageKey: key, sender: message.from, subject: message.subject,
+            activity: capture && Self.isCaptured(settings.policy.refusal(for: message)) ? Self.activity(for: message, key: key, now: Date()) : nil,
+            repeatSince: settings.urgency.repeatWindow.map { Date().addingTimeInterval(-$0) })
+        return try database.respond(to: request) { facts in plan(for: message, facts: facts) }
+    }
+
+    /// The decision for `message`, given what the store knows about its sender. No I/O.
+    public func plan(for message: InboundMessage, facts: ResponderFacts) -> ResponderPlan {
+        if let refusal = settings.policy.refusal(for: message) { return ResponderPlan(decision: .refused, reason: refusal.rawValue) }
+        // After hours is decided at the message's moment (a webhook retried in the morning still answers a night mail).
+        let moment = message.date ?? facts.receivedAt
+        if settings.hours.isOpen(at: moment) { return ResponderPlan(decision: .businessHours) }
+        let urgent = settings.urgency.reasons(for: message, isClient: facts.companyStage == .client, earlierMessages: facts.recentMessagesFromSender)
+        let onCall = urgent.isEmpty ? nil : settings.rota?.agent(at: facts.receivedAt)
+        if let last = facts.lastReplyToSender, facts.receivedAt.timeIntervalSince(last) < settings.senderLimit {
+            return ResponderPlan(decision: .limited, reason: "already answered automatically on \(Self.day(last)); one reply per sender every \(Self.span(settings.senderLimit))",
+                                 urgentReasons: urgent, onCallAgent: onCall)
+        }
+        // RFC 3834 §4: automatic responses go to the envelope sender when it is known.
+        let recipient = (message.returnPath.flatMap { $0.isEmpty ? nil : $0 } ?? message.from).lowercased()
+        let draft = ReplyDraft(
+            template: settings.template, fallbackLanguage: settings.defaultLanguage, from: settings.from, to: recipient,
+            messageId: AutoReplyMessage.makeMessageId(from: settings.from), inReplyTo: message.messageId,
+            references: AutoReplyMessage.references(answering: message), inboundSubject: message.subject)
+        return ResponderPlan(decision: .replied, reply: draft, urgentReasons: urgent, onCallAgent: onCall)
+    }
+
+    /// The key a message is remembered by: the capture's source key of mail (`mail:<Message-ID>`, the same as the
+    /// mailbox sync's), so a message seen by the webhook and by IMAP is answered once; without a Message-ID, a digest.
+    public static func messageKey(for message: InboundMessage) -> String {
+        if let id = message.messageId, !id.isEmpty { return "mail:" + SyncedMessage.normalizeMessageID(id) }
+        var hasher = SHA256()
+        for part in [message.from.lowercased(), message.subject, message.date.map { "\($0.timeIntervalSince1970)" } ?? "", message.text] {
+            hasher.update(data: Array(part.utf8))
+            hasher.update(data: [0])
+        }
+        return "hook:" + hasher.finalize().prefix(16).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// The inbound message as an email activity, threaded like the mailbox sync's.
+    public static func activity(for message: InboundMessage, key: String, now: Date) -> CapturedActivity {
+        var participants: [CapturedActivity.Participant] = [.email(message.from.lowercased())]
+        for address in message.to where !participants.contains(.email(address.lowercased())) { participants.append(.email(address.lowercased())) }
+        let parents = ([message.header("In-Reply-To")].compactMap { $0 }.flatMap(messageIDs) + message.references.reversed())
+            .map { "mail:" + SyncedMessage.normalizeMessageID($0) }
+        var thread: [String] = []
+        for key in parents where !thread.contains(key) { thread.append(key) }
+        var details = ["via": "after-hours responder"]
+        if let id = message.messageId { details["messageId"] = id }
+        return CapturedActivity(
+            kind: .email, sourceKey: key, occurredAt: message.date ?? now, threadSourceKeys: thread, direction: .inbound,
+            participants: participants, subject: message.subject, details: details)
+    }
+
+    /// Robots, lists and bounces are never captured, as the mailbox sync drops bulk mail; a refused human message
+    /// (ourselves, a suppression header) still is.
+    static func isCaptured(_ refusal: AutoReplyPolicy.Refusal?) -> Bool {
+        switch refusal {
+        case nil, .suppressed, .ownAddress: true
+        case .nullSender, .systemSender, .autoSubmitted, .bulk, .mailingList, .unusableSender: false
+        }
+    }
+
+    private static func messageIDs(_ text: String) -> [String] {
+        text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "," }).map(String.init).filter { !$0.isEmpty }
+    }
+
+    private static func day(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withFullDate]
+        return formatter.string(from: date)
+    }
+
+    private static func span(_ interval: TimeInterval) -> String {
+        interval >= 86_400 && interval.truncatingRemainder(dividingBy: 86_400) == 0 ? "\(Int(interval / 86_400)) days" : "\(Int(interval / 60)) minutes"
+    }
+}

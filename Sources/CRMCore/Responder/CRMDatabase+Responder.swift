@@ -1,0 +1,127 @@
+import Foundation
+import GRDB
+
+extension CRMDatabase {
+    /// Decides and records, in one transaction, what the after-hours responder does with one inbound message: the
+    /// message is remembered under its key, captured as an activity, its reply queued, and the on-call agent noted.
+    ///
+    /// `decide` runs inside the transaction with what the store knows about the sender, so two deliveries of the
+    /// same message (a webhook retry racing the original) cannot both be answered: the second one finds the first's
+    /// row and comes back `replayed`, having changed nothing.
+    public func respond(to request: ResponderRequest, decide: (ResponderFacts) throws -> ResponderPlan) throws -> ResponderOutcome {
+        guard !request.messageKey.isEmpty else { throw CRMError.invalidInput("an inbound message needs a key") }
+        return try writer.write { db in
+            if let earlier = try ResponderMessage.filter(Column("messageKey") == request.messageKey).fetchOne(db) {
+                let outbound = try earlier.outboundMailId.flatMap { try OutboundMail.fetchOne(db, key: $0) }
+                return ResponderOutcome(message: earlier, replayed: true, outbound: outbound, escalation: nil)
+            }
+            let receivedAt = now()
+            let facts = try responderFacts(db, request, receivedAt: receivedAt)
+            var plan = try decide(facts)
+
+            var activityId: Int64?
+            if let activity = request.activity {
+                activityId = try capture(db, [activity], preloadColleagues: false)[0].activityId
+            }
+            var outbound: OutboundMail?
+            if plan.decision == .replied, let draft = plan.reply {
+                do {
+                    outbound = try queueReply(db, draft, facts: facts, threadSourceKey: request.activity?.sourceKey, at: receivedAt)
+                } catch let error as CRMError {
+                    // A missing template must not lose the message: it is recorded, unanswered, with the reason.
+                    plan.decision = .noReply
+                    plan.reason = error.description
+                }
+            }
+            var escalation: ResponderOutcome.Escalation?
+            var onCallUserId: Int64?
+            if !plan.urgentReasons.isEmpty, let agent = plan.onCallAgent, let user = try findUser(db, reference: agent) {
+                onCallUserId = user
+                escalation = try alertOnCall(db, userId: user, request: request, facts: facts, reasons: plan.urgentReasons, at: receivedAt)
+            }
+            try db.execute(
+                sql: """
+                    INSERT INTO responderMessage (messageKey, sender, receivedAt, decision, reason, urgent, onCallUserId, activityId, outboundMailId)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [request.messageKey, request.sender, DatabaseDate.string(receivedAt), plan.decision.rawValue, plan.reason,
+                            plan.urgentReasons.isEmpty ? nil : plan.urgentReasons.joined(separator: "; "), onCallUserId, activityId, outbound?.id])
+            let message = try ResponderMessage.fetchOne(db, key: db.lastInsertedRowID)!
+            return ResponderOutcome(message: message, replayed: false, outbound: outbound, escalation: escalation)
+        }
+    }
+
+    /// The responder's decisions, newest first.
+    public func responderMessages(limit: Int = 100) throws -> [ResponderMessage] {
+        try writer.read { db in try ResponderMessage.order(Column("id").desc).limit(limit).fetchAll(db) }
+    }
+
+    private func responderFacts(_ db: Database, _ request: ResponderRequest, receivedAt: Date) throws -> ResponderFacts {
+        var facts = ResponderFacts(receivedAt: receivedAt, recentMessagesFromSender: 0)
+        let matcher = try Matcher(policy: policy, db: db, preloadColleagues: false)
+        let participants = try matcher.normalize(db, [.email(request.sender)])
+        if !participants.isEmpty {
+            let resolution = try matcher.resolve(db, participants, agentId: nil)
+            if resolution.status == .matched, let companyId = resolution.companyId {
+                facts.companyId = companyId
+                facts.contactId = resolution.contactId
+                if let company = try Company.fetchOne(db, key: companyId) {
+                    facts.companyStage = company.stage
+                    facts.companyOwnerId = company.ownerId
+                }
+                if let contactId = resolution.contactId { facts.contactLanguage = try Contact.fetchOne(db, key: contactId)?.language }
+            }
+        }
+        facts.lastReplyToSender = try Date.fetchOne(
+            db, sql: "SELECT max(receivedAt) FROM responderMessage WHERE sender = ? AND decision = ?",
+            arguments: [request.sender, ResponderDecision.replied.rawValue])
+        if let since = request.repeatSince {
+            facts.recentMessagesFromSender = try Int.fetchOne(
+                db, sql: "SELECT count(*) FROM responderMessage WHERE sender = ? AND receivedAt >= ?",
+                arguments: [request.sender, DatabaseDate.string(since)]) ?? 0
+        }
+        return facts
+    }
+
+    private func queueReply(_ db: Database, _ draft: ReplyDraft, facts: ResponderFacts, threadSourceKey: String?, at date: Date) throws -> OutboundMail {
+        let rendered = try renderTemplate(db, name: draft.template, contactId: facts.contactId, agentId: facts.companyOwnerId,
+                                          fallbackLanguage: draft.fallbackLanguage, extra: ["message.subject": draft.inboundSubject])
+        let subject = rendered.subject.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? "Re: \(draft.inboundSubject)" : rendered.subject
+        let stamp = DatabaseDate.string(date)
+        try db.execute(
+            sql: """
+                INSERT INTO outboundMail (messageId, fromAddress, toAddress, subject, body, language, inReplyTo, "references", threadSourceKey,
+                                          createdAt, state, attempts, nextAttemptAt)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', 0, ?)
+                """,
+            arguments: [draft.messageId, draft.from, draft.to, subject, rendered.body, rendered.language, draft.inReplyTo,
+                        draft.references.joined(separator: " "), threadSourceKey, stamp, stamp])
+        return try OutboundMail.fetchOne(db, key: db.lastInsertedRowID)!
+    }
+
+    private func alertOnCall(_ db: Database, userId: Int64, request: ResponderRequest, facts: ResponderFacts, reasons: [String],
+                             at date: Date) throws -> ResponderOutcome.Escalation {
+        var customerPhone: String?
+        if let contactId = facts.contactId {
+            customerPhone = try String.fetchOne(db, sql: "SELECT phone FROM contactPhone WHERE contactId = ? ORDER BY phone", arguments: [contactId])
+        }
+        let subject = request.subject.isEmpty ? "(no subject)" : request.subject
+        var body = "Urgent message after hours from \(request.sender): \"\(subject)\" (\(reasons.joined(separator: "; ")))."
+        if let customerPhone { body += " Their number: \(customerPhone)." }
+        try db.execute(sql: "INSERT INTO note (fromUserId, toUserId, companyId, body, createdAt) VALUES (NULL, ?, ?, ?, ?)",
+                       arguments: [userId, facts.companyId, body, DatabaseDate.string(date)])
+        let agentExtension = try String.fetchOne(db, sql: "SELECT value FROM userAddress WHERE userId = ? AND kind = 'extension' ORDER BY value",
+                                                 arguments: [userId])
+        return ResponderOutcome.Escalation(userId: userId, agentExtension: agentExtension, customerPhone: customerPhone, contactId: facts.contactId)
+    }
+
+    /// An active user by address (their login or any email of theirs) or by id.
+    private func findUser(_ db: Database, reference: String) throws -> Int64? {
+        let text = reference.trimmingCharacters(in: .whitespaces).lowercased()
+        if let id = Int64(text) { return try Int64.fetchOne(db, sql: "SELECT id FROM user WHERE id = ? AND deletedAt IS NULL", arguments: [id]) }
+        if let id = try Int64.fetchOne(db, sql: "SELECT id FROM user WHERE lower(email) = ? AND deletedAt IS NULL", arguments: [text]) { return id }
+        return try Int64.fetchOne(
+            db, sql: "SELECT u.id FROM userAddress a JOIN user u ON u.id = a.userId WHERE a.kind = 'email' AND lower(a.value) = ? AND u.deletedAt IS NULL",
+            arguments: [text])
+    }
+}
