@@ -23,6 +23,12 @@ public struct InboundWebhook: Sendable {
         /// A short label for the metrics (`signature`, `stale`, `too-large`, `media-type`, `malformed`).
         public var kind: String
         public var description: String { "\(status) \(message)" }
+
+        public init(status: Int, message: String, kind: String) {
+            self.status = status
+            self.message = message
+            self.kind = kind
+        }
     }
 
     /// Handles one request. `contentType` decides the body's format: `application/json` or `message/rfc822`.

@@ -14,7 +14,8 @@ public final class SMTPTestServer: @unchecked Sendable {
 
     public static var isInstalled: Bool { (try? DovecotServer.run("/usr/bin/python3", ["-c", "import aiosmtpd"])) != nil }
 
-    public init(tls: String = "starttls", failRecipient: String = "") throws {
+    /// - Parameter port: 0 picks a free port; a fixed one lets a test start the server where a client already points.
+    public init(tls: String = "starttls", failRecipient: String = "", port fixedPort: Int = 0) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("smtp-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         certificatePath = directory.appendingPathComponent("cert.pem").path
@@ -24,7 +25,7 @@ public final class SMTPTestServer: @unchecked Sendable {
         let output = directory.appendingPathComponent("server.out").path
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Tools/smtp_server.py").path
         pid = try Spawn.start(["/usr/bin/python3", script, "--dir", directory.appendingPathComponent("out").path, "--cert", certificatePath,
-                               "--key", key, "--tls", tls, "--fail-rcpt", failRecipient], output: output)
+                               "--key", key, "--tls", tls, "--fail-rcpt", failRecipient, "--port", "\(fixedPort)"], output: output)
         port = try Spawn.announcedPort(pid, output: output, what: "aiosmtpd")
     }
 
@@ -44,6 +45,23 @@ public final class SMTPTestServer: @unchecked Sendable {
     public func stop() {
         Spawn.stop(pid)
         try? FileManager.default.removeItem(at: directory)
+    }
+
+    /// Stops the server and keeps what it received (a test that brings SMTP down and up again).
+    public func halt() { Spawn.stop(pid) }
+
+    /// A port free right now on loopback, for a server started later.
+    public static func freePort() -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        return Int(UInt16(bigEndian: address.sin_port))
     }
 
     /// Connects as the daemon would, and submits.

@@ -61,6 +61,19 @@ struct RunCommand: AsyncParsableCommand {
                     }
                 }
             }
+            var afterHours: AfterHoursService?
+            if let settings = configuration.afterHours {
+                let credentials: IMAPClientConfiguration.Credentials
+                if let secret = settings.smtp.secret {
+                    credentials = .password(user: settings.smtp.username, password: try secret.resolve(key: "smtp.secret"))
+                } else {
+                    let provider = grants[settings.smtp.username]!
+                    credentials = .oauth2(user: settings.smtp.username, token: { try await provider.accessToken() })
+                }
+                afterHours = try AfterHoursService(
+                    settings: settings, webhookSecret: try settings.webhookSecret?.resolve(key: "afterHours.webhookSecret"), smtpCredentials: credentials,
+                    database: database, pbx: pbx, logger: logger)
+            }
             var mailboxes: [MailboxService] = []
             if let settings = configuration.mail {
                 for account in settings.accounts {
@@ -71,11 +84,18 @@ struct RunCommand: AsyncParsableCommand {
                         let provider = grants[account.address]!
                         credentials = .oauth2(user: account.address, token: { try await provider.accessToken() })
                     }
-                    mailboxes.append(try MailboxService(settings: settings, account: account, credentials: credentials, database: database, logger: logger))
+                    var answer: (@Sendable (SyncedMessage) -> Void)?
+                    if let service = afterHours, service.settings.answersMailboxes {
+                        let address = account.address
+                        answer = { message in service.answer(message, account: address) }
+                    }
+                    mailboxes.append(try MailboxService(settings: settings, account: account, credentials: credentials, database: database, logger: logger,
+                                                        answer: answer))
                 }
             }
             let app = HTTPServer.makeApplication(
-                configuration: configuration, database: database, pbx: pbx, mailboxes: mailboxes, calendars: calendars, registry: registry, logger: logger,
+                configuration: configuration, database: database, pbx: pbx, mailboxes: mailboxes, calendars: calendars, afterHours: afterHours,
+                registry: registry, logger: logger,
                 onServerRunning: { channel in
                     // Tests and scripts read this line to learn the port (port 0 picks a free one).
                     let address = channel.localAddress
@@ -83,8 +103,14 @@ struct RunCommand: AsyncParsableCommand {
                     FileHandle.standardOutput.write(Data(line.utf8))
                 }
             )
+            var services: [any Service] = [checkpoints, queue]
+            if let pbx { services.append(pbx) }
+            // Before the mailboxes: their switch hands it messages; after the queue: it stops before the store does.
+            if let afterHours { services.append(afterHours) }
+            services += mailboxes as [any Service]
+            services += calendars as [any Service]
             let group = ServiceGroup(configuration: .init(
-                services: [checkpoints, queue] + (pbx.map { [$0] } ?? []) + mailboxes + calendars + [app] as [any Service],
+                services: services + [app],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             ))

@@ -20,6 +20,8 @@ struct ConnectordConfiguration: Sendable {
     var mail: MailSettings?
     /// Google grants and calendar capture; nil when no Google account is configured.
     var google: GoogleSettings?
+    /// The after-hours responder; nil when neither its webhook nor its mailbox switch is on.
+    var afterHours: AfterHoursSettings?
     /// The reader hummingbird (and later async-http-client) read their own sections from.
     var reader: ConfigReader
 
@@ -174,9 +176,18 @@ struct ConnectordConfiguration: Sendable {
                 throw ConnectordConfigError(key: "mail.accounts", message: "\(account.address)=oauth needs that account in google.accounts")
             }
         }
+        let afterHours = try AfterHoursSettings.load(string: string, int: int, list: list)
+        if let afterHours {
+            if afterHours.smtp.secret == nil, !(google?.accounts.contains { $0.address == afterHours.smtp.username } ?? false) {
+                throw ConnectordConfigError(key: "smtp.secret", message: "oauth needs \(afterHours.smtp.username) in google.accounts")
+            }
+            if afterHours.answersMailboxes, mail == nil {
+                throw ConnectordConfigError(key: "afterHours.mailboxes", message: "on needs mail capture (mail.host and mail.accounts)")
+            }
+        }
         return ConnectordConfiguration(
             storePath: storePath, httpHost: try string("http.host"), httpPort: port, logLevel: level, policy: policy, pbx: pbx, mail: mail,
-            google: google, reader: reader
+            google: google, afterHours: afterHours, reader: reader
         )
     }
 

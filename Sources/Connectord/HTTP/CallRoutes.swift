@@ -10,6 +10,7 @@ struct CallRoutes {
     let pbx: PBXService?
     var mailboxes: [MailboxService] = []
     var calendars: [CalendarService] = []
+    var afterHours: AfterHoursService?
 
     /// `{"to": "+49 30 1234567"}` or `{"contact": 12}`, optionally `"agent"` (id or email; admins only, others
     /// dial from their own phone).
@@ -23,12 +24,13 @@ struct CallRoutes {
         var pbx: PBXService.Status?
         var mail: [MailboxService.Status]
         var calendar: [CalendarService.Status]
+        var afterHours: AfterHoursService.Status?
     }
 
     func register(on group: RouterGroup<APIContext>) {
         group.get("status") { _, context -> Response in
             _ = try context.requireUser()
-            return try jsonResponse(Status(pbx: pbx?.status, mail: mailboxes.map(\.status), calendar: calendars.map(\.status)))
+            return try jsonResponse(Status(pbx: pbx?.status, mail: mailboxes.map(\.status), calendar: calendars.map(\.status), afterHours: afterHours?.status))
         }
         group.post("calls") { request, context -> Response in
             let user = try context.requireUser()

@@ -14,6 +14,7 @@ enum HTTPServer {
         pbx: PBXService? = nil,
         mailboxes: [MailboxService] = [],
         calendars: [CalendarService] = [],
+        afterHours: AfterHoursService? = nil,
         registry: PrometheusCollectorRegistry,
         logger: Logger,
         onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
@@ -34,9 +35,12 @@ enum HTTPServer {
             registry.emit(into: &buffer)
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(bytes: buffer)))
         }
+        if let afterHours, let webhook = afterHours.webhook {
+            InboundRoutes(service: afterHours, webhook: webhook, logger: logger).register(on: router)
+        }
         let api = router.group("api").add(middleware: BearerAuthMiddleware(database: database))
         APIRoutes(database: database).register(on: api)
-        CallRoutes(database: database, policy: configuration.policy, pbx: pbx, mailboxes: mailboxes, calendars: calendars).register(on: api)
+        CallRoutes(database: database, policy: configuration.policy, pbx: pbx, mailboxes: mailboxes, calendars: calendars, afterHours: afterHours).register(on: api)
         MeetingRoutes(database: database, calendars: calendars).register(on: api)
 
         // Hummingbird reads its own settings (host, port, serverName) from the `http` section.

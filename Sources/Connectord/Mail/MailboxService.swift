@@ -38,11 +38,19 @@ final class MailboxService: Service, Sendable {
     private let captured = Counter(label: "connectord_mail_messages_total")
     private let failures = Counter(label: "connectord_mail_session_failures_total")
 
+    /// The mailbox switch answers mail dated within the last hour: new mail, not the backfill nor a re-sync.
+    static let answerWindowSeconds: Int64 = 3600
+
     /// How long a refused login waits before it is tried again (the password may have been fixed meanwhile).
     static let reconnectNeededRetry: Duration = .seconds(15 * 60)
 
-    init(settings: MailSettings, account: MailSettings.Account, credentials: IMAPClientConfiguration.Credentials, database: CRMDatabase, logger: Logger) throws {
+    /// The after-hours responder's mailbox switch: shown each newly arrived message before its batch commits.
+    private let answer: (@Sendable (SyncedMessage) -> Void)?
+
+    init(settings: MailSettings, account: MailSettings.Account, credentials: IMAPClientConfiguration.Credentials, database: CRMDatabase, logger: Logger,
+         answer: (@Sendable (SyncedMessage) -> Void)? = nil) throws {
         self.account = account.address
+        self.answer = answer
         var tls = TLSConfiguration.makeClientConfiguration()
         if !settings.caFile.isEmpty {
             do {
@@ -153,6 +161,12 @@ final class MailboxService: Service, Sendable {
     /// Stores one batch and the cursor after it in one transaction, off the cooperative pool (SQLite blocks).
     private func commit(_ batch: [SyncedMessage], _ cursor: MailboxCursor) async throws {
         let activities = batch.compactMap { filing.activity(for: $0) }
+        if let answer {
+            // Before the commit: a crash in between syncs the batch again, and the responder, which remembers every
+            // message it decided on, answers each once. Only mail that has just arrived is answered, never the backfill.
+            let arrivedSince = Int64(Date().timeIntervalSince1970) - Self.answerWindowSeconds
+            for message in batch where (message.date?.secondsSince1970 ?? 0) >= arrivedSince { answer(message) }
+        }
         let value = String(decoding: try JSONEncoder().encode(cursor), as: UTF8.self)
         let source = cursorSource, database = self.database
         let outcomes = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<[CaptureOutcome], any Error>) in

@@ -24,6 +24,9 @@ public struct SyncedMessage: Sendable, Hashable {
     /// `Auto-Submitted` other than `no` (RFC 3834).
     public var isBulk: Bool
     public var size: UInt64
+    /// The fields an automatic responder decides by (RFC 3834): Return-Path, Precedence, Auto-Submitted, List-Id,
+    /// List-Unsubscribe, X-Auto-Response-Suppress — those present, with their values.
+    public var responderFields: [String: String]
 
     /// Every address of the message (From, To, Cc), lower-cased.
     public var participants: [String] { (from + to + cc).map { $0.address.lowercased() } }
@@ -31,8 +34,10 @@ public struct SyncedMessage: Sendable, Hashable {
     /// The header fields fetched with `BODY.PEEK[HEADER.FIELDS (…)]`.
     public static let headerFields = [
         "FROM", "TO", "CC", "DATE", "SUBJECT", "MESSAGE-ID", "IN-REPLY-TO", "REFERENCES", "LIST-ID", "LIST-UNSUBSCRIBE",
-        "PRECEDENCE", "AUTO-SUBMITTED",
+        "PRECEDENCE", "AUTO-SUBMITTED", "RETURN-PATH", "X-AUTO-RESPONSE-SUPPRESS",
     ]
+
+    static let responderFieldNames = ["Return-Path", "Precedence", "Auto-Submitted", "List-Id", "List-Unsubscribe", "X-Auto-Response-Suppress"]
 
     /// Reads a FETCH response; nil when it lacks a UID or the header section (an unsolicited FLAGS update).
     public init?(folder: String, attributes: [IMAPFetchAttribute]) {
@@ -77,6 +82,11 @@ public struct SyncedMessage: Sendable, Hashable {
         references = fields.messageIDs("References").map(Self.normalizeMessageID)
         let precedence = fields.value("Precedence").map { String(decoding: $0, as: UTF8.self).lowercased() } ?? ""
         let autoSubmitted = fields.value("Auto-Submitted").map { String(decoding: $0, as: UTF8.self).lowercased() } ?? "no"
+        var responderFields: [String: String] = [:]
+        for name in Self.responderFieldNames {
+            if let value = fields.value(name) { responderFields[name] = String(decoding: value, as: UTF8.self) }
+        }
+        self.responderFields = responderFields
         isBulk = fields.has("List-Id") || fields.has("List-Unsubscribe")
             || ["bulk", "list", "junk"].contains(where: { precedence.contains($0) })
             || !autoSubmitted.trimmedOfWhitespace.hasPrefix("no")

@@ -67,6 +67,7 @@ def main():
     p.add_argument("--password", default="smtp-pass")
     p.add_argument("--token", default="smtp-token")
     p.add_argument("--fail-rcpt", default="")
+    p.add_argument("--port", type=int, default=0, help="listen on this port (0: a free one)")
     a = p.parse_args()
     os.makedirs(a.dir, exist_ok=True)
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
@@ -83,10 +84,12 @@ def main():
         def factory(self):
             return Server(self.handler, **self.SMTP_kwargs)
 
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
+    port = a.port
+    if port == 0:
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+        sock.close()
     # aiosmtpd 1.4 does not see TLS it did not negotiate itself (implicit TLS), so only STARTTLS demands it.
     kwargs = dict(authenticator=authenticator, auth_require_tls=a.tls == "starttls", auth_required=True,
                   auth_exclude_mechanism=[])
