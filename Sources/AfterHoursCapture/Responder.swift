@@ -22,7 +22,7 @@ public final class Responder: Sendable {
         let request = ResponderRequest(
             messageKey: key, sender: message.from, subject: message.subject,
             activity: capture && Self.isCaptured(settings.policy.refusal(for: message)) ? Self.activity(for: message, key: key, now: Date()) : nil,
-            repeatSince: settings.urgency.repeatWindow.map { Date().addingTimeInterval(-$0) })
+            repeatWindow: settings.urgency.repeatWindow)
         return try database.respond(to: request) { facts in plan(for: message, facts: facts) }
     }
 

@@ -75,7 +75,8 @@ extension CRMDatabase {
         facts.lastReplyToSender = try Date.fetchOne(
             db, sql: "SELECT max(receivedAt) FROM responderMessage WHERE sender = ? AND decision = ?",
             arguments: [request.sender, ResponderDecision.replied.rawValue])
-        if let since = request.repeatSince {
+        if let window = request.repeatWindow {
+            let since = receivedAt.addingTimeInterval(-window)
             facts.recentMessagesFromSender = try Int.fetchOne(
                 db, sql: "SELECT count(*) FROM responderMessage WHERE sender = ? AND receivedAt >= ?",
                 arguments: [request.sender, DatabaseDate.string(since)]) ?? 0

@@ -110,7 +110,7 @@ public struct ResponderFacts: Sendable, Hashable {
     public var contactLanguage: String?
     /// The last automatic reply this sender got (any time).
     public var lastReplyToSender: Date?
-    /// Earlier messages from this sender since the request's `repeatSince`.
+    /// Earlier messages from this sender within the request's `repeatWindow`.
     public var recentMessagesFromSender: Int
 }
 
@@ -140,15 +140,15 @@ public struct ResponderRequest: Sendable, Hashable {
     public var subject: String
     /// The inbound message as an activity; nil: not captured (robots and lists are never captured).
     public var activity: CapturedActivity?
-    /// Messages from the same sender since then count as repeats.
-    public var repeatSince: Date?
+    /// Earlier messages from the same sender within this long count as repeats; nil: not counted.
+    public var repeatWindow: TimeInterval?
 
-    public init(messageKey: String, sender: String, subject: String, activity: CapturedActivity?, repeatSince: Date?) {
+    public init(messageKey: String, sender: String, subject: String, activity: CapturedActivity?, repeatWindow: TimeInterval?) {
         self.messageKey = messageKey
         self.sender = sender.lowercased()
         self.subject = subject
         self.activity = activity
-        self.repeatSince = repeatSince
+        self.repeatWindow = repeatWindow
     }
 }
 
