@@ -95,7 +95,10 @@ let package = Package(
         ),
         .testTarget(
             name: "AfterHoursTests",
-            dependencies: ["AfterHours", "AfterHoursCapture", "CRMCore", "MailSync", "MailTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "AfterHours", "AfterHoursCapture", "CRMCore", "MailSync", "MailTestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
             swiftSettings: swiftSettings
         ),
         // libFuzzer target for the AMI decoder (a do-nothing program in a normal build).

@@ -56,13 +56,13 @@ public final class ReplyOutbox: Sendable {
     /// Something was queued: look now rather than at the next timer.
     public func notify() { signal.fire() }
 
-    /// Sends every mail due at `now`; returns how many attempts were made.
+    /// Sends every mail due now; returns how many attempts were made.
     @discardableResult
-    public func drain(now: Date = Date()) async -> Int {
+    public func drain() async -> Int {
         var attempts = 0
         while !Task.isCancelled {
             let due: [OutboundMail]
-            do { due = try database.dueOutboundMail(at: now) } catch {
+            do { due = try database.dueOutboundMail() } catch {
                 report(.storeError("\(error)"))
                 return attempts
             }
@@ -85,10 +85,10 @@ public final class ReplyOutbox: Sendable {
             report(.storeError("\(error)"))
         }
         while !Task.isCancelled {
-            await drain(now: Date())
+            await drain()
             var wait = idle
-            if let next = try? database.nextOutboundAttempt() {
-                wait = min(idle, .milliseconds(max(0, Int64(next.timeIntervalSinceNow * 1000) + 1)))
+            if let delay = try? database.nextOutboundAttemptDelay() {
+                wait = min(idle, .milliseconds(Int64(delay * 1000) + 1))
             }
             await signal.wait(clock: clock, timeout: wait)
         }
@@ -119,9 +119,9 @@ public final class ReplyOutbox: Sendable {
             settle { try database.failOutboundMail(mail.id, error: error.description) }
             report(.failed(mail, error: error.description))
         } catch {
-            let next = Date().addingTimeInterval(retry.delay(afterAttempts: mail.attempts + 1))
-            settle { try database.retryOutboundMail(mail.id, error: "\(error)", at: next) }
-            report(.retrying(mail, error: "\(error)", at: next))
+            let delay = retry.delay(afterAttempts: mail.attempts + 1)
+            settle { try database.retryOutboundMail(mail.id, error: "\(error)", after: delay) }
+            report(.retrying(mail, error: "\(error)", at: Date().addingTimeInterval(delay)))
         }
     }
 

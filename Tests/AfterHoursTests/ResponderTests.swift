@@ -45,7 +45,10 @@ struct ResponderTests {
                                      body: "Здравствуйте, {{contact.first_name}}! Мы ответим завтра.", actorId: admin)
         }
 
-        var now: Date { lock.withLock { clock } }
+        /// When set, the store's clock runs from `clock` at the pace of the real one (for the outbox's backoff).
+        var tickingSince: Date?
+        var now: Date { lock.withLock { tickingSince.map { clock.addingTimeInterval(Date().timeIntervalSince($0)) } ?? clock } }
+        func startTicking() { lock.withLock { tickingSince = Date() } }
         func advance(_ seconds: TimeInterval) { lock.withLock { clock = clock.addingTimeInterval(seconds) } }
 
         func message(from: String = "ivan@acme.example", id: String? = nil, subject: String = "Offer", at: String? = nil,

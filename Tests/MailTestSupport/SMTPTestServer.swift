@@ -65,13 +65,21 @@ public final class SMTPTestServer: @unchecked Sendable {
     }
 
     /// Connects as the daemon would, and submits.
-    public func send(_ message: OutgoingMessage, _ configuration: SMTPClientConfiguration) async throws -> SMTPReply {
+    public func send(_ message: OutgoingMessage, _ configuration: SMTPClientConfiguration,
+                     beforeText: (@Sendable () async throws -> Void)? = nil) async throws -> SMTPReply {
+        try await Self.submit(message, configuration, beforeText: beforeText)
+    }
+
+    /// Connects to `configuration`'s server as the daemon would, and submits.
+    public static func submit(_ message: OutgoingMessage, _ configuration: SMTPClientConfiguration,
+                              beforeText: (@Sendable () async throws -> Void)? = nil) async throws -> SMTPReply {
         let tls = try SMTPSubmission.makeTLSContext(configuration)
         let connection = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .connect(host: configuration.host, port: configuration.port) { channel in
                 channel.eventLoop.makeCompletedFuture { try SMTPSubmission.configure(channel, configuration: configuration, tls: tls) }
             }
-        return try await SMTPSubmission.send(message, over: connection, configuration: configuration, tls: tls, clock: ContinuousClock())
+        return try await SMTPSubmission.send(message, over: connection, configuration: configuration, tls: tls, clock: ContinuousClock(),
+                                             beforeText: beforeText)
     }
 
     public func configuration(security: IMAPClientConfiguration.Security, credentials: IMAPClientConfiguration.Credentials?) throws -> SMTPClientConfiguration {

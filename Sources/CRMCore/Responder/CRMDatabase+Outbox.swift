@@ -2,18 +2,20 @@ import Foundation
 import GRDB
 
 extension CRMDatabase {
-    /// Queued mail whose attempt is due, oldest first.
-    public func dueOutboundMail(at date: Date, limit: Int = 16) throws -> [OutboundMail] {
+    /// Queued mail whose attempt is due now (the store's clock), oldest first.
+    public func dueOutboundMail(limit: Int = 16) throws -> [OutboundMail] {
         try writer.read { db in
             try OutboundMail.fetchAll(
                 db, sql: "SELECT * FROM outboundMail WHERE state = 'queued' AND nextAttemptAt <= ? ORDER BY nextAttemptAt, id LIMIT ?",
-                arguments: [DatabaseDate.string(date), limit])
+                arguments: [DatabaseDate.string(now()), limit])
         }
     }
 
-    /// When the next queued attempt is due; nil when nothing is queued.
-    public func nextOutboundAttempt() throws -> Date? {
-        try writer.read { db in try Date.fetchOne(db, sql: "SELECT min(nextAttemptAt) FROM outboundMail WHERE state = 'queued'") }
+    /// How long until the next queued attempt is due (zero when one is due already); nil when nothing is queued.
+    public func nextOutboundAttemptDelay() throws -> TimeInterval? {
+        try writer.read { db in
+            try Date.fetchOne(db, sql: "SELECT min(nextAttemptAt) FROM outboundMail WHERE state = 'queued'").map { max(0, $0.timeIntervalSince(now())) }
+        }
     }
 
     public func outboundMail(_ id: Int64) throws -> OutboundMail? {
@@ -62,11 +64,14 @@ extension CRMDatabase {
         }
     }
 
-    /// The attempt failed for certain (nothing was delivered): try again at `date`.
-    public func retryOutboundMail(_ id: Int64, error: String, at date: Date) throws {
+    /// The attempt failed for certain (nothing was delivered): try again `delay` seconds from now; returns when.
+    @discardableResult
+    public func retryOutboundMail(_ id: Int64, error: String, after delay: TimeInterval) throws -> Date {
         try writer.write { db in
+            let date = now().addingTimeInterval(delay)
             try db.execute(sql: "UPDATE outboundMail SET state = 'queued', lastError = ?, nextAttemptAt = ? WHERE id = ? AND state IN ('sending', 'delivering')",
                            arguments: [error, DatabaseDate.string(date), id])
+            return date
         }
     }
 
