@@ -246,6 +246,7 @@ let package = Package(
             dependencies: [
                 "Connectord",
                 "CRMCore",
+                "AfterHours",
                 "AsteriskAMI",
                 "AMITestSupport",
                 "CallCapture",

@@ -23,6 +23,7 @@ struct StatusCommand: AsyncParsableCommand {
         var pbx: PBX?
         var mail: [MailboxService.Status]?
         var calendar: [CalendarService.Status]?
+        var afterHours: AfterHoursService.Status?
     }
 
     func run() async throws {
@@ -52,6 +53,17 @@ struct StatusCommand: AsyncParsableCommand {
                               "\(calendar.eventsSynced) events", "", calendar.lastError ?? "")
                 }
                 if status.calendar?.isEmpty ?? true { table.add("calendar", "not configured", "", "", "") }
+                if let responder = status.afterHours {
+                    let inputs = [responder.webhook ? "webhook" : nil, responder.mailboxes ? "mailboxes" : nil].compactMap { $0 }.joined(separator: " + ")
+                    let outbox = responder.outbox
+                    // Uncertain replies need a person: they may or may not have reached the customer.
+                    let attention = [outbox["failed"].map { "\($0) failed" }, outbox["uncertain"].map { "\($0) uncertain" }].compactMap { $0 }
+                    table.add("after-hours", "answering (\(inputs))" + (attention.isEmpty ? "" : ", " + attention.joined(separator: ", ")),
+                              "sent \(outbox["sent"] ?? 0)", "\((outbox["queued"] ?? 0) + (outbox["sending"] ?? 0) + (outbox["delivering"] ?? 0)) queued",
+                              responder.lastError ?? "")
+                } else {
+                    table.add("after-hours", "not configured", "", "", "")
+                }
                 print(table.render())
             }
         }
