@@ -83,7 +83,7 @@ let package = Package(
         // The after-hours responder's decisions (business hours, RFC 3834 suppression, webhook signatures): no I/O.
         .target(
             name: "AfterHours",
-            dependencies: ["MailSync", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["MailSync", "NetworkSupport", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
         // Wiring of the responder into the store (decide, remember, capture, queue) and its durable outbox: the daemon's
@@ -130,7 +130,7 @@ let package = Package(
         .target(name: "MailCapture", dependencies: ["CRMCore", "MailSync"], swiftSettings: swiftSettings),
         // Wiring of calendars into capture (events → meetings → held activities): the daemon's calendar service and the
         // calendar benchmark share it.
-        .target(name: "CalendarCapture", dependencies: ["CRMCore", "CalendarSync"], swiftSettings: swiftSettings),
+        .target(name: "CalendarCapture", dependencies: ["CRMCore", "CalendarSync", "NetworkSupport"], swiftSettings: swiftSettings),
         // The one executable: daemon, CLI, HTTP, configuration, wiring.
         .executableTarget(
             name: "Connectord",
@@ -207,7 +207,7 @@ let package = Package(
         .testTarget(
             name: "CalendarSyncTests",
             dependencies: [
-                "CalendarSync", "CalendarCapture", "CRMCore", "GoogleTestSupport",
+                "CalendarSync", "CalendarCapture", "CRMCore", "GoogleTestSupport", "NetworkSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
@@ -323,15 +323,26 @@ let package = Package(
             path: "Benchmarks/CalendarBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
-        .executableTarget(
-            name: "ResponderBenchmarks",
+        // A store with 1,000 firms, the responder and its webhook, and the webhook behind hummingbird: shared by the
+        // benchmark and its profile loop.
+        .target(
+            name: "ResponderBenchmarkFixture",
             dependencies: [
                 "AfterHours", "AfterHoursCapture", "CRMCore",
-                .product(name: "Benchmark", package: "benchmark"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Benchmarks/ResponderBenchmarkFixture"
+        ),
+        .executableTarget(name: "ResponderProfile", dependencies: ["ResponderBenchmarkFixture"], path: "Benchmarks/ResponderProfile"),
+        .executableTarget(
+            name: "ResponderBenchmarks",
+            dependencies: [
+                "AfterHoursCapture", "ResponderBenchmarkFixture",
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             path: "Benchmarks/ResponderBenchmarks",

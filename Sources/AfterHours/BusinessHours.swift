@@ -2,6 +2,7 @@
 // message's time, may this message be answered at all (RFC 3834), is the webhook request genuine. The daemon wires
 // them to its HTTP endpoint, the store and SMTP.
 import Foundation
+import NetworkSupport
 
 /// When the office is open: a weekly schedule in an IANA time zone, minus holidays. Decided on the wall clock of
 /// that zone at the message's moment, so a DST change moves nothing (09:00 stays 09:00).
@@ -41,13 +42,16 @@ public struct BusinessHours: Sendable {
 
     /// Is the office open at `date`?
     public func isOpen(at date: Date) -> Bool {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = timeZone
-        let parts = calendar.dateComponents([.year, .month, .day, .weekday, .hour, .minute], from: date)
-        let day = String(format: "%04d-%02d-%02d", parts.year!, parts.month!, parts.day!)
-        if holidays.contains(day) || yearlyHolidays.contains(String(day.dropFirst(5))) { return false }
-        let isoWeekday = (parts.weekday! + 5) % 7 + 1  // Foundation: 1 = Sunday
-        let minute = parts.hour! * 60 + parts.minute!
+        // Local wall-clock time by the zone's offset at that moment, then plain arithmetic (no Calendar, no formatter:
+        // this runs for every webhook request).
+        let local = Int((date.timeIntervalSince1970).rounded(.down)) + timeZone.secondsFromGMT(for: date)
+        let days = local >= 0 ? local / 86_400 : (local - 86_399) / 86_400
+        let minute = (local - days * 86_400) / 60
+        if !holidays.isEmpty || !yearlyHolidays.isEmpty {
+            let day = Self.date(fromDayNumber: days)
+            if holidays.contains(day) || yearlyHolidays.contains(String(day.dropFirst(5))) { return false }
+        }
+        let isoWeekday = ((days % 7 + 7) % 7 + 3) % 7 + 1  // 1970-01-01 was a Thursday (4)
         return openings.contains { $0.weekday == isoWeekday && $0.from <= minute && minute < $0.until }
     }
 
@@ -135,21 +139,18 @@ public struct BusinessHours: Sendable {
     private static func isDate(_ text: String) -> Bool { dayNumber(text) != nil }
 
     static func dayNumber(_ text: String) -> Int? {
-        let parts = text.split(separator: "-")
-        guard parts.count == 3, let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]), (1...12).contains(m), (1...31).contains(d) else { return nil }
-        let yy = m <= 2 ? y - 1 : y
-        let era = (yy >= 0 ? yy : yy - 399) / 400
-        let yoe = yy - era * 400
-        let doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1
-        return era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719_468
+        guard let (y, m, d) = RFC3339.parseDate(text) else { return nil }
+        return RFC3339.daysFromCivil(y, m, d)
     }
 
     private static func date(fromDayNumber days: Int) -> String {
-        let date = Date(timeIntervalSince1970: TimeInterval(days) * 86_400)
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        let parts = calendar.dateComponents([.year, .month, .day], from: date)
-        return String(format: "%04d-%02d-%02d", parts.year!, parts.month!, parts.day!)
+        let (y, m, d) = RFC3339.civilFromDays(days)
+        return pad(y, 4) + "-" + pad(m, 2) + "-" + pad(d, 2)
+    }
+
+    private static func pad(_ value: Int, _ width: Int) -> String {
+        let digits = String(value)
+        return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
     }
 }
 

@@ -1,3 +1,4 @@
+import NetworkSupport
 import CalendarSync
 import CRMCore
 import Foundation

@@ -11,7 +11,9 @@ extension CRMDatabase {
     public func respond(to request: ResponderRequest, decide: (ResponderFacts) throws -> ResponderPlan) throws -> ResponderOutcome {
         guard !request.messageKey.isEmpty else { throw CRMError.invalidInput("an inbound message needs a key") }
         return try writer.write { db in
-            if let earlier = try ResponderMessage.filter(Column("messageKey") == request.messageKey).fetchOne(db) {
+            // Cached statements and records built in memory throughout: this transaction runs for every webhook request.
+            if let earlier = try ResponderMessage.fetchOne(db.cachedStatement(sql: "SELECT * FROM responderMessage WHERE messageKey = ?"),
+                                                           arguments: [request.messageKey]) {
                 let outbound = try earlier.outboundMailId.flatMap { try OutboundMail.fetchOne(db, key: $0) }
                 return ResponderOutcome(message: earlier, replayed: true, outbound: outbound, escalation: nil)
             }
@@ -39,14 +41,15 @@ extension CRMDatabase {
                 onCallUserId = user
                 escalation = try alertOnCall(db, userId: user, request: request, facts: facts, reasons: plan.urgentReasons, at: receivedAt)
             }
-            try db.execute(
-                sql: """
-                    INSERT INTO responderMessage (messageKey, sender, receivedAt, decision, reason, urgent, onCallUserId, activityId, outboundMailId)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [request.messageKey, request.sender, DatabaseDate.string(receivedAt), plan.decision.rawValue, plan.reason,
-                            plan.urgentReasons.isEmpty ? nil : plan.urgentReasons.joined(separator: "; "), onCallUserId, activityId, outbound?.id])
-            let message = try ResponderMessage.fetchOne(db, key: db.lastInsertedRowID)!
+            let urgent = plan.urgentReasons.isEmpty ? nil : plan.urgentReasons.joined(separator: "; ")
+            try db.cachedStatement(sql: """
+                INSERT INTO responderMessage (messageKey, sender, receivedAt, decision, reason, urgent, onCallUserId, activityId, outboundMailId)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """).execute(arguments: [request.messageKey, request.sender, DatabaseDate.string(receivedAt), plan.decision.rawValue, plan.reason,
+                                         urgent, onCallUserId, activityId, outbound?.id])
+            let message = ResponderMessage(
+                id: db.lastInsertedRowID, messageKey: request.messageKey, sender: request.sender, receivedAt: receivedAt, decision: plan.decision,
+                reason: plan.reason, urgent: urgent, onCallUserId: onCallUserId, activityId: activityId, outboundMailId: outbound?.id)
             return ResponderOutcome(message: message, replayed: false, outbound: outbound, escalation: escalation)
         }
     }
@@ -65,20 +68,22 @@ extension CRMDatabase {
             if resolution.status == .matched, let companyId = resolution.companyId {
                 facts.companyId = companyId
                 facts.contactId = resolution.contactId
-                if let company = try Company.fetchOne(db, key: companyId) {
-                    facts.companyStage = company.stage
-                    facts.companyOwnerId = company.ownerId
+                if let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT stage, ownerId FROM company WHERE id = ?"), arguments: [companyId]) {
+                    facts.companyStage = Stage(rawValue: row[0])
+                    facts.companyOwnerId = row[1]
                 }
-                if let contactId = resolution.contactId { facts.contactLanguage = try Contact.fetchOne(db, key: contactId)?.language }
+                if let contactId = resolution.contactId {
+                    facts.contactLanguage = try String.fetchOne(db.cachedStatement(sql: "SELECT language FROM contact WHERE id = ?"), arguments: [contactId])
+                }
             }
         }
         facts.lastReplyToSender = try Date.fetchOne(
-            db, sql: "SELECT max(receivedAt) FROM responderMessage WHERE sender = ? AND decision = ?",
+            db.cachedStatement(sql: "SELECT max(receivedAt) FROM responderMessage WHERE sender = ? AND decision = ?"),
             arguments: [request.sender, ResponderDecision.replied.rawValue])
         if let window = request.repeatWindow {
             let since = receivedAt.addingTimeInterval(-window)
             facts.recentMessagesFromSender = try Int.fetchOne(
-                db, sql: "SELECT count(*) FROM responderMessage WHERE sender = ? AND receivedAt >= ?",
+                db.cachedStatement(sql: "SELECT count(*) FROM responderMessage WHERE sender = ? AND receivedAt >= ?"),
                 arguments: [request.sender, DatabaseDate.string(since)]) ?? 0
         }
         return facts
@@ -89,15 +94,17 @@ extension CRMDatabase {
                                           fallbackLanguage: draft.fallbackLanguage, extra: ["message.subject": draft.inboundSubject])
         let subject = rendered.subject.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? "Re: \(draft.inboundSubject)" : rendered.subject
         let stamp = DatabaseDate.string(date)
-        try db.execute(
-            sql: """
-                INSERT INTO outboundMail (messageId, fromAddress, toAddress, subject, body, language, inReplyTo, "references", threadSourceKey,
-                                          createdAt, state, attempts, nextAttemptAt)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', 0, ?)
-                """,
-            arguments: [draft.messageId, draft.from, draft.to, subject, rendered.body, rendered.language, draft.inReplyTo,
-                        draft.references.joined(separator: " "), threadSourceKey, stamp, stamp])
-        return try OutboundMail.fetchOne(db, key: db.lastInsertedRowID)!
+        let references = draft.references.joined(separator: " ")
+        try db.cachedStatement(sql: """
+            INSERT INTO outboundMail (messageId, fromAddress, toAddress, subject, body, language, inReplyTo, "references", threadSourceKey,
+                                      createdAt, state, attempts, nextAttemptAt)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', 0, ?)
+            """).execute(arguments: [draft.messageId, draft.from, draft.to, subject, rendered.body, rendered.language, draft.inReplyTo,
+                                     references, threadSourceKey, stamp, stamp])
+        return OutboundMail(
+            id: db.lastInsertedRowID, messageId: draft.messageId, fromAddress: draft.from, toAddress: draft.to, subject: subject, body: rendered.body,
+            language: rendered.language, inReplyTo: draft.inReplyTo, references: references, threadSourceKey: threadSourceKey, createdAt: date,
+            state: .queued, attempts: 0, nextAttemptAt: date)
     }
 
     private func alertOnCall(_ db: Database, userId: Int64, request: ResponderRequest, facts: ResponderFacts, reasons: [String],

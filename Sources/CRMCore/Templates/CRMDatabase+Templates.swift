@@ -45,33 +45,46 @@ extension CRMDatabase {
     /// placeholders render empty; `extra` gives values of other placeholders (`message.subject`).
     func renderTemplate(_ db: Database, name: String, contactId: Int64?, agentId: Int64?, fallbackLanguage: String,
                         extra: [String: String] = [:]) throws -> RenderedEmail {
-        let versions = try EmailTemplate.filter(Column("name") == name).fetchAll(db)
+        // Cached statements, read by column: the after-hours responder renders a template for every webhook request.
+        let versions = try Row.fetchAll(db.cachedStatement(sql: "SELECT language, subject, body FROM emailTemplate WHERE name = ? ORDER BY id"),
+                                        arguments: [name])
+            .map { (language: $0[0] as String, subject: $0[1] as String, body: $0[2] as String) }
         guard !versions.isEmpty else { throw CRMError.notFound("template '\(name)'") }
         var values = extra
         var language: String?
-        if let contactId, let contact = try Contact.fetchOne(db, key: contactId) {
-            language = contact.language
-            values["contact.first_name"] = contact.firstName
-            values["contact.last_name"] = contact.lastName
-            values["contact.full_name"] = contact.fullName
-            values["contact.title"] = contact.title ?? ""
-            values["contact.email"] = try String.fetchOne(db, sql: "SELECT email FROM contactEmail WHERE contactId = ? ORDER BY email", arguments: [contactId]) ?? ""
-            values["contact.phone"] = try String.fetchOne(db, sql: "SELECT phone FROM contactPhone WHERE contactId = ? ORDER BY phone", arguments: [contactId]) ?? ""
-            if let company = try Company.fetchOne(db, key: contact.companyId) {
-                values["company.name"] = company.name
-                values["company.website"] = company.website ?? ""
+        if let contactId,
+           let contact = try Row.fetchOne(db.cachedStatement(sql: "SELECT firstName, lastName, title, language, companyId FROM contact WHERE id = ?"),
+                                          arguments: [contactId]) {
+            let first: String = contact[0], last: String = contact[1]
+            language = contact[3]
+            values["contact.first_name"] = first
+            values["contact.last_name"] = last
+            values["contact.full_name"] = [first, last].filter { !$0.isEmpty }.joined(separator: " ")
+            values["contact.title"] = contact[2] as String? ?? ""
+            values["contact.email"] = try String.fetchOne(db.cachedStatement(sql: "SELECT email FROM contactEmail WHERE contactId = ? ORDER BY email"),
+                                                          arguments: [contactId]) ?? ""
+            values["contact.phone"] = try String.fetchOne(db.cachedStatement(sql: "SELECT phone FROM contactPhone WHERE contactId = ? ORDER BY phone"),
+                                                          arguments: [contactId]) ?? ""
+            if let company = try Row.fetchOne(db.cachedStatement(sql: "SELECT name, website FROM company WHERE id = ?"), arguments: [contact[4] as Int64]) {
+                values["company.name"] = company[0] as String
+                values["company.website"] = company[1] as String? ?? ""
             }
         }
-        if let agentId, let agent = try User.fetchOne(db, key: agentId) {
-            let agentAddresses = try UserAddress.filter(Column("userId") == agentId).fetchAll(db)
-            values["agent.name"] = agent.name
-            values["agent.first_name"] = String(agent.name.split(separator: " ").first ?? "")
-            values["agent.email"] = agent.email
-            values["agent.phone"] = agentAddresses.first { $0.kind == .phone }?.value ?? ""
-            values["agent.extension"] = agentAddresses.first { $0.kind == .extension }?.value ?? ""
+        if let agentId, let agent = try Row.fetchOne(db.cachedStatement(sql: "SELECT name, email FROM user WHERE id = ?"), arguments: [agentId]) {
+            let name: String = agent[0]
+            var phone = "", ext = ""
+            for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT kind, value FROM userAddress WHERE userId = ? ORDER BY rowid"), arguments: [agentId]) {
+                if row[0] == "phone", phone.isEmpty { phone = row[1] }
+                if row[0] == "extension", ext.isEmpty { ext = row[1] }
+            }
+            values["agent.name"] = name
+            values["agent.first_name"] = String(name.split(separator: " ").first ?? "")
+            values["agent.email"] = agent[1] as String
+            values["agent.phone"] = phone
+            values["agent.extension"] = ext
         }
         // "pt-BR" takes a "pt-br" version, else a "pt" one.
-        func version(for tag: String?) -> EmailTemplate? {
+        func version(for tag: String?) -> (language: String, subject: String, body: String)? {
             guard let tag = tag?.lowercased(), !tag.isEmpty else { return nil }
             let base = tag.split(separator: "-").first.map(String.init) ?? tag
             return versions.first { $0.language == tag } ?? versions.first { $0.language == base }

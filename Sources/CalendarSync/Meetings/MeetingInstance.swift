@@ -1,3 +1,4 @@
+import NetworkSupport
 import Foundation
 
 /// One meeting as it happens: a single event, or one instance of a recurring series (expanded from the rule, or an

@@ -1,3 +1,4 @@
+import NetworkSupport
 import Foundation
 
 /// A series' `recurrence` lines (RRULE, RDATE, EXDATE; RFC 5545) expanded into the days and times its meetings

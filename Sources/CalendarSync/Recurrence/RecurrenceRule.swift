@@ -1,3 +1,4 @@
+import NetworkSupport
 import Foundation
 
 /// One RRULE of RFC 5545 (§3.3.10), the parts Google Calendar writes: FREQ (DAILY, WEEKLY, MONTHLY, YEARLY),
