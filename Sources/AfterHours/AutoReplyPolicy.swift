@@ -1,4 +1,5 @@
 import Foundation
+import MailSync
 
 /// Which messages must never get an automatic answer: RFC 3834 §2 and the common practice of mail systems, so that no
 /// auto-reply ever goes to a robot, a list, a bounce address or ourselves (the classic mail loop).
@@ -41,7 +42,7 @@ public struct AutoReplyPolicy: Sendable {
 
     /// Why `message` must not be answered, or nil when it may be.
     public func refusal(for message: InboundMessage) -> Refusal? {
-        if let returnPath = message.returnPath, returnPath.trimmingCharacters(in: .whitespaces).isEmpty { return .nullSender }
+        if let returnPath = message.returnPath, returnPath.trimmedOfWhitespace.isEmpty { return .nullSender }
         let sender = (message.returnPath ?? message.from).lowercased()
         for address in Set([sender, message.from.lowercased()]) {
             guard let at = address.lastIndex(of: "@"), at != address.startIndex, address.index(after: at) != address.endIndex else {
@@ -53,15 +54,15 @@ public struct AutoReplyPolicy: Sendable {
                 return .systemSender
             }
         }
-        if let value = message.header("Auto-Submitted"), value.split(separator: ";").first.map({ $0.trimmingCharacters(in: .whitespaces).lowercased() }) != "no" {
+        if let value = message.header("Auto-Submitted"), value.split(separator: ";").first.map({ $0.trimmedOfWhitespace.lowercased() }) != "no" {
             return .autoSubmitted
         }
-        if let value = message.header("Precedence")?.trimmingCharacters(in: .whitespaces).lowercased(), ["bulk", "list", "junk", "auto_reply"].contains(value) {
+        if let value = message.header("Precedence")?.trimmedOfWhitespace.lowercased(), ["bulk", "list", "junk", "auto_reply"].contains(value) {
             return .bulk
         }
         if message.hasHeader(prefix: "List-") { return .mailingList }
         if let value = message.header("X-Auto-Response-Suppress")?.lowercased() {
-            let kinds = value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            let kinds = value.split(separator: ",").map { $0.trimmedOfWhitespace }
             if kinds.contains(where: { ["all", "oof", "autoreply"].contains($0) }) { return .suppressed }
         }
         return nil

@@ -135,12 +135,12 @@ public struct InboundMessage: Sendable, Hashable {
 
     static func parseDate(_ text: String) -> Date? {
         // Hand-written RFC 3339 (an ISO8601DateFormatter costs ~100 µs to make on Linux: most of a request).
-        if let date = RFC3339.parse(text.trimmingCharacters(in: .whitespaces)) { return date }
+        if let date = RFC3339.parse(text.trimmedOfWhitespace) { return date }
         return MessageDate(text).map { Date(timeIntervalSince1970: TimeInterval($0.secondsSince1970)) }
     }
 
     static func unbracket(_ text: String) -> String {
-        var value = text.trimmingCharacters(in: .whitespaces)
+        var value = text.trimmedOfWhitespace
         if value.hasPrefix("<"), value.hasSuffix(">") { value = String(value.dropFirst().dropLast()) }
         return value
     }

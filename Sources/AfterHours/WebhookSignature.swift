@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import MailSync
 
 /// How a webhook request proves it comes from our mail provider: `X-Connectord-Timestamp` (Unix seconds) and
 /// `X-Connectord-Signature: sha256=<hex>`, the HMAC-SHA256 of `<timestamp>.<body>` under the shared secret. A request
@@ -23,7 +24,7 @@ public struct WebhookSignature: Sendable {
 
     /// Checks a request; throws which part failed (never echoing the secret or the expected signature).
     public func verify(timestamp: String?, signature: String?, body: [UInt8], now: Date = Date()) throws(Failure) {
-        guard let timestamp, let seconds = Int64(timestamp.trimmingCharacters(in: .whitespaces)) else { throw .missingTimestamp }
+        guard let timestamp, let seconds = Int64(timestamp.trimmedOfWhitespace) else { throw .missingTimestamp }
         guard let signature, signature.hasPrefix("sha256="), let mac = Self.hex(signature.dropFirst(7)), mac.count == 32 else {
             throw .missingSignature
         }
@@ -37,7 +38,10 @@ public struct WebhookSignature: Sendable {
     /// The signature header value for `body` at `timestamp` (what a sender computes; the tests use it).
     public func sign(body: [UInt8], timestamp: Int64) -> String {
         let mac = HMAC<SHA256>.authenticationCode(for: Self.message(timestamp: timestamp, body: body), using: key)
-        return "sha256=" + mac.map { String(format: "%02x", $0) }.joined()
+        let digits = Array("0123456789abcdef".utf8)
+        var hex: [UInt8] = []
+        for byte in mac { hex += [digits[Int(byte >> 4)], digits[Int(byte & 15)]] }
+        return "sha256=" + String(decoding: hex, as: UTF8.self)
     }
 
     private static func message(timestamp: Int64, body: [UInt8]) -> [UInt8] { Array("\(timestamp).".utf8) + body }

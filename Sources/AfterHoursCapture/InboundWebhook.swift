@@ -1,6 +1,7 @@
 import AfterHours
 import CRMCore
 import Foundation
+import MailSync
 
 /// `POST /hooks/inbound` without HTTP: checks the signature, reads the body (JSON or a raw RFC 5322 message) and hands
 /// the message to the responder. Every refusal says precisely what was wrong, never echoing the secret.
@@ -41,7 +42,7 @@ public struct InboundWebhook: Sendable {
         } catch {
             throw Rejection(status: 401, message: error.rawValue, kind: error == .stale ? "stale" : "signature")
         }
-        let mediaType = contentType?.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+        let mediaType = contentType?.split(separator: ";").first.map { $0.trimmedOfWhitespace.lowercased() } ?? ""
         let message: InboundMessage
         do {
             switch mediaType {

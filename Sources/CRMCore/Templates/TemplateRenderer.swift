@@ -15,8 +15,8 @@ public struct TemplateRenderer: Sendable {
     public static func placeholders(in text: String, template: String) throws(CRMError) -> [String] {
         var names: [String] = []
         var rest = text[...]
-        while let open = rest.range(of: "{{") {
-            guard let close = rest[open.upperBound...].range(of: "}}") else {
+        while let open = rest.firstRange(of: "{{") {
+            guard let close = rest[open.upperBound...].firstRange(of: "}}") else {
                 throw .invalidInput("template '\(template)' has an unclosed '{{'")
             }
             let name = rest[open.upperBound..<close.lowerBound].trimmingCharacters(in: .whitespaces)
@@ -31,8 +31,8 @@ public struct TemplateRenderer: Sendable {
     public static func render(_ text: String, template: String, values: [String: String]) throws(CRMError) -> String {
         var output = ""
         var rest = text[...]
-        while let open = rest.range(of: "{{") {
-            guard let close = rest[open.upperBound...].range(of: "}}") else {
+        while let open = rest.firstRange(of: "{{") {
+            guard let close = rest[open.upperBound...].firstRange(of: "}}") else {
                 throw .invalidInput("template '\(template)' has an unclosed '{{'")
             }
             output += rest[..<open.lowerBound]

@@ -131,8 +131,10 @@ public struct SyncedMessage: Sendable, Hashable {
     }
 }
 
-extension String {
-    var trimmedOfWhitespace: String {
+extension StringProtocol {
+    /// Without leading and trailing whitespace; native, unlike Foundation's `trimmingCharacters(in:)` (a bridged
+    /// NSString on Linux, slow on paths that run per message).
+    public var trimmedOfWhitespace: String {
         var text = Substring(self)
         while let first = text.first, first.isWhitespace { text.removeFirst() }
         while let last = text.last, last.isWhitespace { text.removeLast() }
