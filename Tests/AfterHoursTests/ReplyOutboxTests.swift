@@ -123,6 +123,19 @@ struct ReplyOutboxTests {
         #expect(server.received().map { $0.envelope["to"] as? [String] ?? [] } == [["early@newco.example"]])
     }
 
+    @Test("a reply to an address SMTP cannot carry is refused for good, and the connection is closed cleanly (it once crashed the daemon)")
+    func unsendableAddress() async throws {
+        let server = try SMTPTestServer()
+        defer { server.stop() }
+        let team = try ResponderTests.Team()
+        let hostile = try team.responder.handle(team.message(from: "ivan>x@acme.example")).outbound!
+        let outbox = try Self.outbox(team, port: server.port, certificate: server.certificatePath)
+        await outbox.drain()
+        let mail = try #require(try team.database.outboundMail(hostile.id))
+        #expect(mail.state == .failed && mail.lastError?.contains("501") == true)
+        #expect(server.received().isEmpty)
+    }
+
     final class CertificatePath: @unchecked Sendable {
         private let lock = NSLock()
         private var path: String?

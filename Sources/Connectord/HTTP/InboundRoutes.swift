@@ -27,16 +27,24 @@ struct InboundRoutes {
 
     func register(on router: Router<APIContext>) {
         router.post("/hooks/inbound") { request, context -> Response in
-            var request = request
-            // A declared length over the limit is refused before a byte of the body is read.
-            if let declared = request.headers[.contentLength].flatMap(Int.init), declared > webhook.maxBodyBytes {
-                return reject(.init(status: 413, message: "the body is \(declared) bytes; at most \(webhook.maxBodyBytes) are accepted", kind: "too-large"))
+            // A body over the limit is read to its end (and dropped) before the 413, so the sender gets the answer instead
+            // of a reset connection; one declared or grown past 16 times the limit is not read further.
+            let limit = webhook.maxBodyBytes
+            if let declared = request.headers[.contentLength].flatMap(Int.init), declared > limit * 16 {
+                return reject(.init(status: 413, message: "the body is \(declared) bytes; at most \(limit) are accepted", kind: "too-large"))
             }
-            let body: ByteBuffer
-            do {
-                body = try await request.collectBody(upTo: webhook.maxBodyBytes)
-            } catch is NIOTooManyBytesError {
-                return reject(.init(status: 413, message: "the body is larger than \(webhook.maxBodyBytes) bytes", kind: "too-large"))
+            var body = ByteBuffer()
+            var total = 0
+            for try await chunk in request.body {
+                total += chunk.readableBytes
+                if total <= limit {
+                    body.writeImmutableBuffer(chunk)
+                } else if total > limit * 16 {
+                    break
+                }
+            }
+            if total > limit {
+                return reject(.init(status: 413, message: "the body is larger than \(limit) bytes", kind: "too-large"))
             }
             let outcome: ResponderOutcome
             do {

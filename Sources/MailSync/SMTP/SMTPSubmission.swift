@@ -127,14 +127,17 @@ public enum SMTPSubmission {
     public static func send<C: Clock>(_ message: OutgoingMessage, over connection: Connection, configuration: SMTPClientConfiguration,
                                       tls: NIOSSLContext?, clock: C,
                                       beforeText: (@Sendable () async throws -> Void)? = nil) async throws -> SMTPReply where C.Duration == Duration {
-        guard !message.recipients.isEmpty else { throw SMTPError(stage: "RCPT", reply: nil, detail: "no recipients") }
-        for address in [message.from] + message.recipients where address.contains(where: { $0 == "<" || $0 == ">" || $0 == "\r" || $0 == "\n" }) {
-            throw SMTPError(stage: "MAIL", reply: nil, detail: "an address contains <, > or a line break")
-        }
         let channel = connection.channel
         let watchdog = Watchdog(clock: clock, timeout: configuration.replyTimeout, channel: channel)
+        // Everything, the checks included, inside `executeThenClose`: a connection left without it crashes NIO
+        // ("Deinited NIOAsyncWriter without calling finish()") — a hostile address once took the daemon down that way.
         return try await connection.executeThenClose { inbound, outbound in
-            try await withThrowingTaskGroup(of: Void.self) { group in
+            // Refused here as a server would (501: syntax error in parameters), so the caller sees a permanent failure.
+            guard !message.recipients.isEmpty else { throw SMTPError(stage: "RCPT", reply: SMTPReply(code: 501, lines: ["no recipients"]), detail: nil) }
+            for address in [message.from] + message.recipients where address.contains(where: { $0 == "<" || $0 == ">" || $0 == "\r" || $0 == "\n" }) {
+                throw SMTPError(stage: "MAIL", reply: SMTPReply(code: 501, lines: ["an address contains <, > or a line break"]), detail: nil)
+            }
+            return try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await watchdog.run() }
                 defer { group.cancelAll() }
                 var replies = inbound.makeAsyncIterator()
