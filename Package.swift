@@ -90,7 +90,7 @@ let package = Package(
         // webhook and the responder benchmark share it.
         .target(
             name: "AfterHoursCapture",
-            dependencies: ["AfterHours", "CRMCore", "MailSync", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["AfterHours", "CRMCore", "MailSync", "NetworkSupport", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

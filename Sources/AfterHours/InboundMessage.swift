@@ -21,18 +21,21 @@ public struct InboundMessage: Sendable, Hashable {
     public var subject: String
     /// Normalised (no angle brackets), when the message has one.
     public var messageId: String?
+    /// The message-ids of In-Reply-To and References, without angle brackets (References oldest first).
+    public var inReplyTo: [String]
     public var references: [String]
     public var date: Date?
     public var headers: [Header]
     public var text: String
 
-    public init(from: String, returnPath: String? = nil, to: [String], subject: String = "", messageId: String? = nil, references: [String] = [],
+    public init(from: String, returnPath: String? = nil, to: [String], subject: String = "", messageId: String? = nil, inReplyTo: [String] = [], references: [String] = [],
                 date: Date? = nil, headers: [Header] = [], text: String = "") {
         self.from = from
         self.returnPath = returnPath
         self.to = to
         self.subject = subject
         self.messageId = messageId
+        self.inReplyTo = inReplyTo
         self.references = references
         self.date = date
         self.headers = headers
@@ -96,10 +99,10 @@ public struct InboundMessage: Sendable, Hashable {
         }
         // The id may come as a field or among the headers.
         let messageId = (try string("messageId") ?? headers.first { $0.name.lowercased() == "message-id" }?.value).map(normalizeMessageID)
-        let references = (headers.first { $0.name.lowercased() == "references" }?.value).map(messageIDs) ?? []
+        func ids(_ name: String) -> [String] { (headers.first { $0.name.lowercased() == name }?.value).map(messageIDs) ?? [] }
         return InboundMessage(
             from: from, returnPath: try string("returnPath").map(unbracket), to: to, subject: try string("subject") ?? "", messageId: messageId,
-            references: references, date: date, headers: headers, text: try string("text") ?? "")
+            inReplyTo: ids("in-reply-to"), references: ids("references"), date: date, headers: headers, text: try string("text") ?? "")
     }
 
     // MARK: a raw message
@@ -115,7 +118,8 @@ public struct InboundMessage: Sendable, Hashable {
         let body = bytes[min(split.bodyStart, bytes.count)...]
         return InboundMessage(
             from: from, returnPath: returnPath, to: header.addresses("To").map(\.address) + header.addresses("Cc").map(\.address),
-            subject: header.text("Subject") ?? "", messageId: header.messageIDs("Message-ID").first, references: header.messageIDs("References"),
+            subject: header.text("Subject") ?? "", messageId: header.messageIDs("Message-ID").first,
+            inReplyTo: header.messageIDs("In-Reply-To"), references: header.messageIDs("References"),
             date: header.value("Date").flatMap { MessageDate(String(decoding: $0, as: UTF8.self)) }.map { Date(timeIntervalSince1970: TimeInterval($0.secondsSince1970)) },
             headers: headers, text: String(decoding: body.prefix(64 << 10), as: UTF8.self))
     }
@@ -160,7 +164,7 @@ extension InboundMessage {
         let headers = message.responderFields.sorted { $0.key < $1.key }.map { Header($0.key, $0.value) }
         self.init(
             from: from, returnPath: message.responderFields["Return-Path"].map(Self.unbracket), to: (message.to + message.cc).map(\.address),
-            subject: message.subject ?? "", messageId: message.messageID, references: message.references,
+            subject: message.subject ?? "", messageId: message.messageID, inReplyTo: message.inReplyTo, references: message.references,
             date: message.date.map { Date(timeIntervalSince1970: TimeInterval($0.secondsSince1970)) }, headers: headers)
     }
 }

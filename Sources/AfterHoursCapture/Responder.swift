@@ -3,6 +3,7 @@ import Crypto
 import CRMCore
 import Foundation
 import MailSync
+import NetworkSupport
 
 /// The after-hours responder: decides what to do with one inbound message and records it — remembered, captured,
 /// its reply queued, the on-call agent noted — in one transaction of the store. Sending is the outbox's job.
@@ -56,15 +57,14 @@ public final class Responder: Sendable {
             hasher.update(data: Array(part.utf8))
             hasher.update(data: [0])
         }
-        return "hook:" + hasher.finalize().prefix(16).map { String(format: "%02x", $0) }.joined()
+        return "hook:" + hasher.finalize().prefix(16).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
     }
 
     /// The inbound message as an email activity, threaded like the mailbox sync's.
     public static func activity(for message: InboundMessage, key: String, now: Date) -> CapturedActivity {
         var participants: [CapturedActivity.Participant] = [.email(message.from.lowercased())]
         for address in message.to where !participants.contains(.email(address.lowercased())) { participants.append(.email(address.lowercased())) }
-        let parents = ([message.header("In-Reply-To")].compactMap { $0 }.flatMap(messageIDs) + message.references.reversed())
-            .map { "mail:" + SyncedMessage.normalizeMessageID($0) }
+        let parents = (message.inReplyTo + message.references.reversed()).map { "mail:" + SyncedMessage.normalizeMessageID($0) }
         var thread: [String] = []
         for key in parents where !thread.contains(key) { thread.append(key) }
         var details = ["via": "after-hours responder"]
@@ -83,15 +83,7 @@ public final class Responder: Sendable {
         }
     }
 
-    private static func messageIDs(_ text: String) -> [String] {
-        text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "," }).map(String.init).filter { !$0.isEmpty }
-    }
-
-    private static func day(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withFullDate]
-        return formatter.string(from: date)
-    }
+    private static func day(_ date: Date) -> String { String(RFC3339.format(date).prefix(10)) }
 
     private static func span(_ interval: TimeInterval) -> String {
         interval >= 86_400 && interval.truncatingRemainder(dividingBy: 86_400) == 0 ? "\(Int(interval / 86_400)) days" : "\(Int(interval / 60)) minutes"

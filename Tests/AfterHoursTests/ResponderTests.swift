@@ -174,6 +174,19 @@ struct ResponderTests {
         #expect(calm.message.urgent == nil && calm.escalation == nil)
     }
 
+    @Test("a reply from a stranger's private address stays with its thread's company (In-Reply-To, from JSON)")
+    func threadKeepsTheCompany() throws {
+        let team = try Team()
+        try team.database.capture(CapturedActivity(kind: .email, sourceKey: "mail:offer.1@ours.example", occurredAt: team.now, agent: .email("alice@ours.example"),
+                                                   direction: .outbound, participants: [.email("ivan@acme.example")], subject: "Offer"))
+        let json = #"{"from": "ivan.private@gmail.com", "subject": "Re: Offer", "messageId": "<p.1@gmail.com>", "date": "2026-11-24T21:00:00Z", "headers": {"In-Reply-To": "<offer.1@ours.example>"}}"#
+        let message = try InboundMessage.parse(json: Data(json.utf8))
+        #expect(message.inReplyTo == ["offer.1@ours.example"])
+        let outcome = try team.responder.handle(message)
+        let activity = try #require(try team.database.activity(sourceKey: outcome.message.messageKey))
+        #expect(activity.companyId == team.acme)
+    }
+
     @Test("a missing template loses nothing: the message is recorded unanswered with the reason")
     func missingTemplate() throws {
         let team = try Team(template: "no-such-template")
