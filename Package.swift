@@ -247,6 +247,7 @@ let package = Package(
                 "Connectord",
                 "CRMCore",
                 "AfterHours",
+                "AfterHoursCapture",
                 "AsteriskAMI",
                 "AMITestSupport",
                 "CallCapture",

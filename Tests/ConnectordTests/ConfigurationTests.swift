@@ -1,3 +1,5 @@
+import AfterHours
+import AfterHoursCapture
 import AsteriskAMI
 import Configuration
 @testable import Connectord
@@ -88,6 +90,57 @@ import Testing
                 == "configuration error: ami.authentication: 'kerberos' is not md5 or plain")
         #expect(await refusal(["CONNECTORD_AMI_USERNAME": "u", "CONNECTORD_AMI_SECRET": "env:S", "CONNECTORD_AMI_PORT": "70000"])
                 == "configuration error: ami.port: 70000 is not a TCP port")
+    }
+
+    @Test func theAfterHoursSectionIsReadAndCheckedAtStart() async throws {
+        #expect(try await ConnectordConfiguration.load(filePath: nil, environment: [:]).afterHours == nil)
+        let calendar = try file("BEGIN:VCALENDAR\nBEGIN:VEVENT\nDTSTART;VALUE=DATE:20261003\nRRULE:FREQ=YEARLY\nEND:VEVENT\nEND:VCALENDAR\n")
+        let path = try file("""
+            crm:
+              ownDomains: [ours.example]
+            afterHours:
+              webhookSecret: env:HOOK
+              from: Info@Ours.example
+              timeZone: Europe/Berlin
+              schedule: [mon-fri 09:00-12:30, mon-fri 13:30-17:00]
+              holidays: [2026-12-24]
+              holidayCalendar: \(calendar)
+              onCall: [alice@ours.example, bob@ours.example]
+              onCallSince: 2026-11-02
+              urgentRepeatMinutes: 0
+            smtp:
+              host: smtp.example
+              secret: env:SMTP
+            """)
+        let settings = try #require(try await ConnectordConfiguration.load(filePath: path, environment: [:]).afterHours)
+        let responder = settings.responder
+        #expect(responder.from == "info@ours.example" && settings.smtp.username == "info@ours.example" && settings.smtp.port == 465)
+        #expect(responder.policy.ownDomains == ["ours.example"] && responder.urgency.repeatWindow == nil)
+        #expect(responder.hours.holidays == ["2026-12-24"] && responder.hours.yearlyHolidays == ["10-03"])
+        #expect(responder.rota?.agent(at: Date(timeIntervalSince1970: 1_763_942_400)) == "bob@ours.example") // 2025-11-24: turns run back
+        #expect(settings.webhookSecret?.description == "env:HOOK" && !settings.answersMailboxes)
+
+        func refusal(_ environment: [String: String]) async -> String? {
+            let base = ["CONNECTORD_AFTER_HOURS_WEBHOOK_SECRET": "env:HOOK", "CONNECTORD_AFTER_HOURS_FROM": "info@ours.example",
+                        "CONNECTORD_SMTP_HOST": "smtp.example", "CONNECTORD_SMTP_SECRET": "env:SMTP"]
+            do {
+                _ = try await ConnectordConfiguration.load(filePath: nil, environment: base.merging(environment) { $1 })
+                return nil
+            } catch let error as ConnectordConfigError { return error.description } catch { return "\(error)" }
+        }
+        #expect(await refusal([:]) == nil)
+        #expect(await refusal(["CONNECTORD_AFTER_HOURS_FROM": ""])?.hasPrefix("configuration error: afterHours.from: required") == true)
+        #expect(await refusal(["CONNECTORD_SMTP_HOST": ""])?.hasPrefix("configuration error: smtp.host: required") == true)
+        #expect(await refusal(["CONNECTORD_AFTER_HOURS_TIME_ZONE": "Mars/Olympus"])?.hasPrefix("configuration error: afterHours.timeZone:") == true)
+        #expect(await refusal(["CONNECTORD_AFTER_HOURS_SCHEDULE": "weekdays 9-5"])?.hasPrefix("configuration error: afterHours.schedule:") == true)
+        #expect(await refusal(["CONNECTORD_AFTER_HOURS_HOLIDAYS": "24.12.2026"])?.hasPrefix("configuration error: afterHours.holidays:") == true)
+        #expect(await refusal(["CONNECTORD_AFTER_HOURS_HOLIDAY_CALENDAR": "/nonexistent.ics"]) == "configuration error: afterHours.holidayCalendar: cannot read /nonexistent.ics")
+        #expect(await refusal(["CONNECTORD_AFTER_HOURS_ON_CALL": "alice@ours.example"])?.hasPrefix("configuration error: afterHours.onCallSince:") == true)
+        #expect(await refusal(["CONNECTORD_AFTER_HOURS_MAILBOXES": "maybe"]) == "configuration error: afterHours.mailboxes: 'maybe' is not on or off")
+        #expect(await refusal(["CONNECTORD_AFTER_HOURS_MAILBOXES": "on"]) == "configuration error: afterHours.mailboxes: on needs mail capture (mail.host and mail.accounts)")
+        #expect(await refusal(["CONNECTORD_SMTP_SECRET": "oauth"]) == "configuration error: smtp.secret: oauth needs info@ours.example in google.accounts")
+        let pasted = await refusal(["CONNECTORD_AFTER_HOURS_WEBHOOK_SECRET": "hunter2-hook"])
+        #expect(pasted?.contains("afterHours.webhookSecret") == true && pasted?.contains("hunter2-hook") == false)
     }
 
     @Test func environmentNamesFollowSwiftConfigurationsEncoding() {
