@@ -1,4 +1,6 @@
 import AfterHours
+import AMITestSupport
+import AsteriskAMI
 import AsyncHTTPClient
 import Foundation
 import GRDB
@@ -252,6 +254,87 @@ struct AfterHoursDaemonTests {
         health.method = .GET
         #expect(try await HTTPClient.shared.execute(health, timeout: .seconds(5)).status.code == 200)
         #expect(!daemon.log.contains(Self.secret))
+    }
+
+    @Test("an urgent message at night rings the on-call agent's phone through click-to-dial and connects the customer")
+    func urgentCallsTheOnCallAgent() async throws {
+        let smtp = try SMTPTestServer()
+        defer { smtp.stop() }
+        let pbx = try await FakeAMIServer.start(script: [], options: FakeAMIServer.Options())
+        defer { Task { await pbx.stop() } }
+        let team = try Team()
+        var environment = team.environment(smtpPort: smtp.port, certificate: smtp.certificatePath)
+        environment.merge([
+            "CONNECTORD_AMI_HOST": "127.0.0.1", "CONNECTORD_AMI_PORT": "\(pbx.port)", "CONNECTORD_AMI_USERNAME": "connectord",
+            "CONNECTORD_AMI_SECRET": "env:AMI_SECRET", "AMI_SECRET": FakeAMIServer.Options().secret,
+        ]) { $1 }
+        let daemon = try RunningDaemon(team.connectord, environment: environment)
+        defer { _ = daemon.stop() }
+        #expect(try await Self.wait(10) { pbx.logins == 1 }, "\(daemon.log)")
+
+        // Not urgent: nobody is called.
+        _ = try await Self.post(daemon, try Self.message(from: "someone@newco.example", id: "calm.1@newco.example", date: "2026-11-24T21:00:00Z"))
+        let urgent = try await Self.post(daemon, try Self.message(from: "ivan@acme.example", id: "fire.1@acme.example", date: "2026-11-24T21:05:00Z",
+                                                                  subject: "Server down", text: "This is an emergency."))
+        #expect(urgent.status == 202 && (urgent.json["urgent"] as? String) == "keyword 'emergency'", "\(urgent.body)")
+        #expect(try await Self.wait(10) { pbx.actionsReceived.contains { $0["Action"] == "Originate" } }, "\(daemon.log)")
+        let originates = pbx.actionsReceived.filter { $0["Action"] == "Originate" }
+        #expect(originates.count == 1)
+        #expect(originates.first?["Channel"] == "PJSIP/201" && originates.first?["Exten"] == "+49305550101")
+        // The provider retries the urgent message: nobody is called twice.
+        #expect(try await Self.post(daemon, try Self.message(from: "ivan@acme.example", id: "fire.1@acme.example", date: "2026-11-24T21:05:00Z",
+                                                             subject: "Server down", text: "This is an emergency.")).json["replayed"] as? Bool == true)
+        try await Task.sleep(for: .milliseconds(500))
+        #expect(pbx.actionsReceived.filter { $0["Action"] == "Originate" }.count == 1)
+    }
+
+    @Test("the mailbox switch: new mail the IMAP sync sees after hours is answered once, across a restart; the backfill is never answered")
+    func mailboxSwitch() async throws {
+        try #require(DovecotServer.isInstalled, "dovecot-imapd is not installed (scripts/test installs it)")
+        let smtp = try SMTPTestServer()
+        defer { smtp.stop() }
+        let agent = "alice@ours.example"
+        let dovecot = try DovecotServer.start(users: [agent])
+        defer { dovecot.stop() }
+        // A customer message from last week: captured by the backfill, never answered. (One from the last hour would be:
+        // it arrived after hours and nobody answered it yet.)
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss Z"
+        try dovecot.deliver(agent, raw: "From: Ivan Petrov <ivan@acme.example>\r\nTo: \(agent)\r\nSubject: Old question\r\n"
+                            + "Date: \(formatter.string(from: Date().addingTimeInterval(-7 * 86_400)))\r\nMessage-ID: <old.1@acme.example>\r\n\r\nHallo\r\n")
+        let team = try Team()
+        var environment = team.environment(smtpPort: smtp.port, certificate: smtp.certificatePath)
+        environment.merge([
+            "CONNECTORD_AFTER_HOURS_WEBHOOK_SECRET": "", "CONNECTORD_AFTER_HOURS_MAILBOXES": "on",
+            // Closed all the time but for one minute a week: whenever this runs, new mail arrives after hours.
+            "CONNECTORD_AFTER_HOURS_SCHEDULE": "sun 00:00-00:01",
+            "CONNECTORD_MAIL_HOST": "localhost", "CONNECTORD_MAIL_PORT": "\(dovecot.imapsPort)", "CONNECTORD_MAIL_SECURITY": "tls",
+            "CONNECTORD_MAIL_CA_FILE": dovecot.certificatePath, "CONNECTORD_MAIL_ACCOUNTS": "\(agent)=env:ALICE_IMAP", "ALICE_IMAP": "pass-\(agent)",
+        ]) { $1 }
+        var daemon = try RunningDaemon(team.connectord, environment: environment)
+        let emails = { try team.store().read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM activity WHERE kind = 'email'") ?? 0 } }
+        let expectedOld = 1
+        #expect(try await Self.wait(20) { try emails() == expectedOld }, "\(daemon.log)")
+
+        let date = formatter.string(from: Date())
+        try dovecot.deliver(agent, raw: "From: Ivan Petrov <ivan@acme.example>\r\nTo: \(agent)\r\nSubject: Frage\r\nDate: \(date)\r\n"
+                            + "Message-ID: <imap.1@acme.example>\r\n\r\nGuten Abend\r\n")
+        #expect(try await Self.wait(15) { smtp.received().count == 1 }, "\(daemon.log)")
+        let reply = try #require(smtp.received().first)
+        #expect(reply.envelope["to"] as? [String] == ["ivan@acme.example"])
+        #expect(MessageHeader([UInt8](reply.data)[...]).messageIDs("In-Reply-To") == ["imap.1@acme.example"])
+        // Captured once, by the mail sync, on Acme.
+        let company = try await team.store().read { db in try Int64.fetchOne(db, sql: "SELECT companyId FROM activity WHERE sourceKey = 'mail:imap.1@acme.example'") }
+        #expect(company == 1)
+
+        // A restart syncs nothing new and answers nothing again.
+        #expect(daemon.stop() == 0)
+        daemon = try RunningDaemon(team.connectord, environment: environment)
+        defer { _ = daemon.stop() }
+        try await Task.sleep(for: .seconds(3))
+        #expect(smtp.received().count == 1)
+        #expect(try emails() == expectedOld + 1 + 1) // the old message, Ivan's, and the reply
     }
 
     @Test("SMTP down: the reply is queued, survives the daemon being killed, and is sent exactly once when the server is back")

@@ -100,6 +100,20 @@ public final class DovecotServer: @unchecked Sendable {
         return try MailboxManifest.read(manifest)
     }
 
+    /// Delivers one raw message into the user's INBOX as an MTA does (written to tmp/, renamed into new/, owned by the
+    /// mail user), which wakes an IDLE client. The Maildir's folders are made as the generator makes them.
+    public func deliver(_ user: String, raw: String) throws {
+        let ids = mailOwner.split(separator: ":").compactMap { UInt32($0) }
+        let name = "\(Int(Date().timeIntervalSince1970)).M\(UUID().uuidString.prefix(8)).connectord-test"
+        for folder in ["cur", "new", "tmp"] {
+            try FileManager.default.createDirectory(atPath: maildir(user) + "/" + folder, withIntermediateDirectories: true)
+        }
+        let temporary = maildir(user) + "/tmp/" + name
+        try Data(raw.utf8).write(to: URL(fileURLWithPath: temporary))
+        if ids.count == 2 { _ = chown(temporary, ids[0], ids[1]) }
+        try FileManager.default.moveItem(atPath: temporary, toPath: maildir(user) + "/new/" + name)
+    }
+
     /// `doveadm` against this server.
     @discardableResult
     public func doveadm(_ arguments: [String]) throws -> String {
