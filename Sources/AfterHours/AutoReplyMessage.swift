@@ -83,16 +83,17 @@ public struct AutoReplyMessage: Sendable, Hashable {
         String(text.map { $0 == "\r" || $0 == "\n" || $0 == "\r\n" ? " " : $0 })
     }
 
-    /// RFC 2047 B-encoded words for a non-ASCII value, each at most 75 characters and holding whole characters (a
-    /// multi-byte character is never split between two words).
+    /// RFC 2047 B-encoded words for a non-ASCII value, short enough for the Subject line (76 characters), each holding
+    /// whole characters (a multi-byte character is never split between two words).
     static func encodeWord(_ text: String) -> String {
         guard !text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7f }) else { return text }
         var words: [String] = []
         var chunk: [UInt8] = []
-        // "=?UTF-8?B?" + "?=" is 12 characters; 45 bytes encode to 60.
+        // RFC 2047 §2: a line holding encoded words stays within 76 characters. "Subject: " is 9, "=?UTF-8?B?" + "?=" 12,
+        // and 39 bytes encode to 52: 73 on the first line.
         for character in text {
             let bytes = Array(String(character).utf8)
-            if chunk.count + bytes.count > 45 {
+            if chunk.count + bytes.count > 39 {
                 words.append("=?UTF-8?B?" + Data(chunk).base64EncodedString() + "?=")
                 chunk = []
             }

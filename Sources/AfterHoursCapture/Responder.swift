@@ -20,16 +20,18 @@ public final class Responder: Sendable {
     /// captured its own already).
     public func handle(_ message: InboundMessage, capture: Bool = true) throws -> ResponderOutcome {
         let key = Self.messageKey(for: message)
+        let refusal = settings.policy.refusal(for: message)
         let request = ResponderRequest(
             messageKey: key, sender: message.from, subject: message.subject,
-            activity: capture && Self.isCaptured(settings.policy.refusal(for: message)) ? Self.activity(for: message, key: key, now: Date()) : nil,
+            activity: capture && Self.isCaptured(refusal) ? Self.activity(for: message, key: key, now: Date()) : nil,
             repeatWindow: settings.urgency.repeatWindow)
-        return try database.respond(to: request) { facts in plan(for: message, facts: facts) }
+        return try database.respond(to: request) { facts in plan(for: message, refusal: refusal, facts: facts) }
     }
 
-    /// The decision for `message`, given what the store knows about its sender. No I/O.
-    public func plan(for message: InboundMessage, facts: ResponderFacts) -> ResponderPlan {
-        if let refusal = settings.policy.refusal(for: message) { return ResponderPlan(decision: .refused, reason: refusal.rawValue) }
+    /// The decision for `message` (`refusal`: what the policy says of it), given what the store knows about its
+    /// sender. No I/O.
+    private func plan(for message: InboundMessage, refusal: AutoReplyPolicy.Refusal?, facts: ResponderFacts) -> ResponderPlan {
+        if let refusal { return ResponderPlan(decision: .refused, reason: refusal.rawValue) }
         // After hours is decided at the message's moment (a webhook retried in the morning still answers a night mail).
         let moment = message.date ?? facts.receivedAt
         if settings.hours.isOpen(at: moment) { return ResponderPlan(decision: .businessHours) }

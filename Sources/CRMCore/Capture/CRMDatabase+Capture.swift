@@ -26,8 +26,9 @@ extension CRMDatabase {
     }
 
     /// Captures inside a transaction the caller holds (so that what else it writes commits with the activities).
-    func capture(_ db: Database, _ activities: [CapturedActivity], preloadColleagues: Bool) throws -> [CaptureOutcome] {
-        let matcher = try Matcher(policy: policy, db: db, preloadColleagues: preloadColleagues)
+    /// `matcher`: one the caller made in this transaction already; nil makes one.
+    func capture(_ db: Database, _ activities: [CapturedActivity], preloadColleagues: Bool, matcher: Matcher? = nil) throws -> [CaptureOutcome] {
+        let matcher = try matcher ?? Matcher(policy: policy, db: db, preloadColleagues: preloadColleagues)
         let writes = try ActivityWrites(db, capturedAt: now())
         var outcomes: [CaptureOutcome] = []
         outcomes.reserveCapacity(activities.count)

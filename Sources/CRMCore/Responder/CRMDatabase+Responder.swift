@@ -18,12 +18,14 @@ extension CRMDatabase {
                 return ResponderOutcome(message: earlier, replayed: true, outbound: outbound, escalation: nil)
             }
             let receivedAt = now()
-            let facts = try responderFacts(db, request, receivedAt: receivedAt)
+            // One matcher for the facts and the capture (making one prepares its statements).
+            let matcher = try Matcher(policy: policy, db: db, preloadColleagues: false)
+            let facts = try responderFacts(db, request, receivedAt: receivedAt, matcher: matcher)
             var plan = try decide(facts)
 
             var activityId: Int64?
             if let activity = request.activity {
-                activityId = try capture(db, [activity], preloadColleagues: false)[0].activityId
+                activityId = try capture(db, [activity], preloadColleagues: false, matcher: matcher)[0].activityId
             }
             var outbound: OutboundMail?
             if plan.decision == .replied, let draft = plan.reply {
@@ -59,9 +61,8 @@ extension CRMDatabase {
         try writer.read { db in try ResponderMessage.order(Column("id").desc).limit(limit).fetchAll(db) }
     }
 
-    private func responderFacts(_ db: Database, _ request: ResponderRequest, receivedAt: Date) throws -> ResponderFacts {
+    private func responderFacts(_ db: Database, _ request: ResponderRequest, receivedAt: Date, matcher: Matcher) throws -> ResponderFacts {
         var facts = ResponderFacts(receivedAt: receivedAt, recentMessagesFromSender: 0)
-        let matcher = try Matcher(policy: policy, db: db, preloadColleagues: false)
         let participants = try matcher.normalize(db, [.email(request.sender)])
         if !participants.isEmpty {
             let resolution = try matcher.resolve(db, participants, agentId: nil)

@@ -161,16 +161,16 @@ final class MailboxService: Service, Sendable {
     /// Stores one batch and the cursor after it in one transaction, off the cooperative pool (SQLite blocks).
     private func commit(_ batch: [SyncedMessage], _ cursor: MailboxCursor) async throws {
         let activities = batch.compactMap { filing.activity(for: $0) }
-        if let answer {
-            // Before the commit: a crash in between syncs the batch again, and the responder, which remembers every
-            // message it decided on, answers each once. Only mail that has just arrived is answered, never the backfill.
-            let arrivedSince = Int64(Date().timeIntervalSince1970) - Self.answerWindowSeconds
-            for message in batch where (message.date?.secondsSince1970 ?? 0) >= arrivedSince { answer(message) }
-        }
+        // The after-hours switch answers before the commit: a crash in between syncs the batch again, and the responder,
+        // which remembers every message it decided on, answers each once. Only mail that has just arrived is answered,
+        // never the backfill.
+        let arrivedSince = Int64(Date().timeIntervalSince1970) - Self.answerWindowSeconds
+        let arrived = answer == nil ? [] : batch.filter { ($0.date?.secondsSince1970 ?? 0) >= arrivedSince }
         let value = String(decoding: try JSONEncoder().encode(cursor), as: UTF8.self)
-        let source = cursorSource, database = self.database
+        let source = cursorSource, database = self.database, answer = self.answer
         let outcomes = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<[CaptureOutcome], any Error>) in
             DispatchQueue.global().async {
+                for message in arrived { answer?(message) }
                 continuation.resume(with: Result { try database.capture(activities, cursor: SourceCursor(source: source, value: value)) })
             }
         }
