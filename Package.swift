@@ -341,7 +341,7 @@ let package = Package(
         .executableTarget(
             name: "ResponderBenchmarks",
             dependencies: [
-                "AfterHoursCapture", "ResponderBenchmarkFixture",
+                "AfterHours", "AfterHoursCapture", "ResponderBenchmarkFixture",
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

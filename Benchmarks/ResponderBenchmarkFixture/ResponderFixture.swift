@@ -56,7 +56,8 @@ public final class ResponderFixture: Sendable {
         return Body(bytes: bytes, timestamp: "\(timestamp)", signature: WebhookSignature(secret: Self.secret).sign(body: bytes, timestamp: timestamp))
     }
 
-    /// The webhook behind hummingbird on loopback, as the daemon serves it (started once, kept for every sample).
+    /// The webhook behind hummingbird on loopback (started once, kept for every sample): the daemon's route without its
+    /// logging, metrics and oversized-body handling, which the daemon's tests cover.
     public func server() async throws -> (port: Int, Void) {
         if let port = running.withLock({ $0?.port }) { return (port, ()) }
         let router = Router()
@@ -66,8 +67,8 @@ public final class ResponderFixture: Sendable {
             let body = try await request.collectBody(upTo: webhook.maxBodyBytes)
             do {
                 _ = try webhook.receive(body: Array(body.readableBytesView), contentType: request.headers[.contentType],
-                                        timestamp: request.headers[HTTPField.Name("X-Connectord-Timestamp")!],
-                                        signatureHeader: request.headers[HTTPField.Name("X-Connectord-Signature")!])
+                                        timestamp: request.headers[HTTPField.Name(WebhookSignature.timestampHeader)!],
+                                        signatureHeader: request.headers[HTTPField.Name(WebhookSignature.signatureHeader)!])
                 return Response(status: .accepted)
             } catch let rejection as InboundWebhook.Rejection {
                 return Response(status: .init(code: rejection.status))

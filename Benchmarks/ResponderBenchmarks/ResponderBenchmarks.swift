@@ -1,3 +1,4 @@
+import AfterHours
 import AfterHoursCapture
 import AsyncHTTPClient
 import Benchmark
@@ -50,8 +51,8 @@ let benchmarks: @Sendable () -> Void = {
                             var request = HTTPClientRequest(url: "http://127.0.0.1:\(server.port)/hooks/inbound")
                             request.method = .POST
                             request.headers.add(name: "Content-Type", value: "application/json")
-                            request.headers.add(name: "X-Connectord-Timestamp", value: body.timestamp)
-                            request.headers.add(name: "X-Connectord-Signature", value: body.signature)
+                            request.headers.add(name: WebhookSignature.timestampHeader, value: body.timestamp)
+                            request.headers.add(name: WebhookSignature.signatureHeader, value: body.signature)
                             request.body = .bytes(ByteBuffer(bytes: body.bytes))
                             let start = ContinuousClock.now
                             let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))

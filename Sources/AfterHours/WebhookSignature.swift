@@ -14,6 +14,10 @@ public struct WebhookSignature: Sendable {
         case mismatch = "the signature does not match the body"
     }
 
+    /// The request headers a sender sets.
+    public static let timestampHeader = "X-Connectord-Timestamp"
+    public static let signatureHeader = "X-Connectord-Signature"
+
     private let key: SymmetricKey
     public let tolerance: TimeInterval
 

@@ -78,8 +78,8 @@ struct AfterHoursDaemonTests {
         request.method = .POST
         if let contentType { request.headers.add(name: "Content-Type", value: contentType) }
         if sign {
-            request.headers.add(name: "X-Connectord-Timestamp", value: "\(timestamp)")
-            request.headers.add(name: "X-Connectord-Signature", value: signature ?? signer.sign(body: body, timestamp: timestamp))
+            request.headers.add(name: WebhookSignature.timestampHeader, value: "\(timestamp)")
+            request.headers.add(name: WebhookSignature.signatureHeader, value: signature ?? signer.sign(body: body, timestamp: timestamp))
         }
         for (name, value) in extraHeaders { request.headers.add(name: name, value: value) }
         request.body = .bytes(ByteBuffer(bytes: body))

@@ -1,3 +1,4 @@
+import AfterHours
 import AfterHoursCapture
 import CRMCore
 import Foundation
@@ -50,7 +51,7 @@ struct InboundRoutes {
             do {
                 outcome = try webhook.receive(
                     body: Array(body.readableBytesView), contentType: request.headers[.contentType],
-                    timestamp: request.headers[HTTPField.Name("X-Connectord-Timestamp")!], signatureHeader: request.headers[HTTPField.Name("X-Connectord-Signature")!])
+                    timestamp: request.headers[HTTPField.Name(WebhookSignature.timestampHeader)!], signatureHeader: request.headers[HTTPField.Name(WebhookSignature.signatureHeader)!])
             } catch let error as InboundWebhook.Rejection {
                 return reject(error)
             }
