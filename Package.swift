@@ -337,7 +337,14 @@ let package = Package(
             ],
             path: "Benchmarks/ResponderBenchmarkFixture"
         ),
-        .executableTarget(name: "ResponderProfile", dependencies: ["ResponderBenchmarkFixture"], path: "Benchmarks/ResponderProfile"),
+        .executableTarget(
+            name: "ResponderProfile",
+            dependencies: [
+                "AfterHours", "ResponderBenchmarkFixture",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Benchmarks/ResponderProfile"),
         .executableTarget(
             name: "ResponderBenchmarks",
             dependencies: [

@@ -36,7 +36,7 @@ public final class BenchmarkStore: @unchecked Sendable {
             try Self.seed(pool, database)
             if let seed { try FileManager.default.copyItem(atPath: path, toPath: seed) }
         }
-        let checkpointer = try WALCheckpointer(path: path)
+        let checkpointer = try WALCheckpointer(database: database)
         let thread = Thread {
             while true {
                 _ = try? checkpointer.checkpoint()

@@ -28,8 +28,17 @@ public final class ResponderFixture: Sendable {
     public init() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("responder-bench-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let database = try CRMDatabase.open(path: directory.appendingPathComponent("crm.sqlite").path,
-                                            policy: try MatchingPolicy(defaultCountry: "DE", ownDomains: ["ours.example"]))
+        let path = directory.appendingPathComponent("crm.sqlite").path
+        // As the daemon runs it: checkpoints once a second from a connection of their own, never inside a commit.
+        let database = try CRMDatabase.open(path: path, policy: try MatchingPolicy(defaultCountry: "DE", ownDomains: ["ours.example"]),
+                                            checkpointing: .background)
+        let checkpointer = try WALCheckpointer(database: database)
+        Thread {
+            while true {
+                _ = try? checkpointer.checkpoint()
+                Thread.sleep(forTimeInterval: 1)
+            }
+        }.start()
         let admin = try database.addUser(name: "Ada Admin", email: "ada@ours.example", role: .admin, actorId: nil).id!
         for n in 0..<1000 {
             let company = try database.addLead(NewLead(name: "Firm \(n)", domains: ["firm\(n).example"]), actorId: admin, force: true)
@@ -66,7 +75,7 @@ public final class ResponderFixture: Sendable {
             var request = request
             let body = try await request.collectBody(upTo: webhook.maxBodyBytes)
             do {
-                _ = try webhook.receive(body: Array(body.readableBytesView), contentType: request.headers[.contentType],
+                _ = try await webhook.receive(body: Array(body.readableBytesView), contentType: request.headers[.contentType],
                                         timestamp: request.headers[HTTPField.Name(WebhookSignature.timestampHeader)!],
                                         signatureHeader: request.headers[HTTPField.Name(WebhookSignature.signatureHeader)!])
                 return Response(status: .accepted)

@@ -27,7 +27,7 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark("Webhook decision path (verify, parse, decide, enqueue)", closure: { benchmark, fixture in
         let body = fixture.nextBody()
         benchmark.startMeasurement()
-        let outcome = try fixture.webhook.receive(body: body.bytes, contentType: "application/json", timestamp: body.timestamp, signatureHeader: body.signature)
+        let outcome = try await fixture.webhook.receive(body: body.bytes, contentType: "application/json", timestamp: body.timestamp, signatureHeader: body.signature)
         benchmark.stopMeasurement()
         precondition(outcome.message.decision == .replied)
     }, setup: { try ResponderFixture() })

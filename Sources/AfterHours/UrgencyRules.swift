@@ -39,9 +39,19 @@ public struct UrgencyRules: Sendable, Hashable {
     ///   - isClient: the sender's company is at the client stage.
     ///   - earlierMessages: messages from the same sender within ``repeatWindow`` before this one.
     public func reasons(for message: InboundMessage, isClient: Bool, earlierMessages: Int) -> [String] {
-        var reasons: [String] = []
+        reasons(keywordReason: keywordReason(for: message), isClient: isClient, earlierMessages: earlierMessages)
+    }
+
+    /// The keyword rule alone (it needs nothing from the store): "keyword 'срочно'", or nil.
+    public func keywordReason(for message: InboundMessage) -> String? {
         let text = Array((message.subject + "\n" + message.text.prefix(16 << 10)).lowercased().utf8)
-        if let keyword = keywordBytes.firstIndex(where: { Self.containsWord($0, in: text) }).map({ keywords[$0] }) { reasons.append("keyword '\(keyword)'") }
+        return keywordBytes.firstIndex(where: { Self.containsWord($0, in: text) }).map { "keyword '\(keywords[$0])'" }
+    }
+
+    /// ``reasons(for:isClient:earlierMessages:)`` given the keyword rule's answer, worked out beforehand.
+    public func reasons(keywordReason: String?, isClient: Bool, earlierMessages: Int) -> [String] {
+        var reasons: [String] = []
+        if let keywordReason { reasons.append(keywordReason) }
         if clientsAreUrgent, isClient { reasons.append("the sender's company is a client") }
         if repeatWindow != nil, earlierMessages >= repeatCount {
             reasons.append("\(earlierMessages + 1) messages within \(Int((repeatWindow ?? 0) / 60)) minutes")

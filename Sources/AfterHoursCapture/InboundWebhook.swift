@@ -32,8 +32,20 @@ public struct InboundWebhook: Sendable {
         }
     }
 
-    /// Handles one request. `contentType` decides the body's format: `application/json` or `message/rfc822`.
-    public func receive(body: [UInt8], contentType: String?, timestamp: String?, signatureHeader: String?, now: Date = Date()) throws(Rejection) -> ResponderOutcome {
+    /// Handles one request. `contentType` decides the body's format: `application/json` or `message/rfc822`. The
+    /// decision is recorded together with those of the requests arriving meanwhile (``Responder/decide(_:capture:)``).
+    public func receive(body: [UInt8], contentType: String?, timestamp: String?, signatureHeader: String?,
+                        now: Date = Date()) async throws(Rejection) -> ResponderOutcome {
+        let message = try read(body: body, contentType: contentType, timestamp: timestamp, signatureHeader: signatureHeader, now: now)
+        do {
+            return try await responder.decide(message)
+        } catch {
+            throw Rejection(status: 503, message: "the message could not be stored; retry later", kind: "store")
+        }
+    }
+
+    /// The request's message, once its size, signature and format are checked: no store involved.
+    public func read(body: [UInt8], contentType: String?, timestamp: String?, signatureHeader: String?, now: Date = Date()) throws(Rejection) -> InboundMessage {
         guard body.count <= maxBodyBytes else {
             throw Rejection(status: 413, message: "the body is \(body.count) bytes; at most \(maxBodyBytes) are accepted", kind: "too-large")
         }
@@ -43,11 +55,10 @@ public struct InboundWebhook: Sendable {
             throw Rejection(status: 401, message: error.rawValue, kind: error == .stale ? "stale" : "signature")
         }
         let mediaType = contentType?.split(separator: ";").first.map { $0.trimmedOfWhitespace.lowercased() } ?? ""
-        let message: InboundMessage
         do {
             switch mediaType {
-            case "application/json": message = try InboundMessage.parse(json: Data(body))
-            case "message/rfc822": message = try InboundMessage.parse(rfc5322: body)
+            case "application/json": return try InboundMessage.parse(json: Data(body))
+            case "message/rfc822": return try InboundMessage.parse(rfc5322: body)
             default:
                 throw Rejection(status: 415, message: "Content-Type must be application/json or message/rfc822, not '\(mediaType.isEmpty ? "none" : mediaType)'",
                                 kind: "media-type")
@@ -56,11 +67,6 @@ public struct InboundWebhook: Sendable {
             throw error
         } catch {
             throw Rejection(status: 422, message: "\(error)", kind: "malformed")
-        }
-        do {
-            return try responder.handle(message)
-        } catch {
-            throw Rejection(status: 503, message: "the message could not be stored; retry later", kind: "store")
         }
     }
 }

@@ -10,32 +10,50 @@ import NetworkSupport
 public final class Responder: Sendable {
     public let settings: ResponderSettings
     public let database: CRMDatabase
+    private let groupCommit: GroupCommit
 
     public init(settings: ResponderSettings, database: CRMDatabase) {
         self.settings = settings
         self.database = database
+        groupCommit = GroupCommit(database: database)
     }
 
-    /// Decides and records. `capture`: file the message as an activity (the webhook's messages; the mailbox sync has
-    /// captured its own already).
+    /// Decides and records, waiting for the transaction that carries this message and the others that arrived with it
+    /// (group commit; the webhook's path). `capture`: file the message as an activity.
+    public func decide(_ message: InboundMessage, capture: Bool = true) async throws -> ResponderOutcome {
+        try await groupCommit.submit(job(for: message, capture: capture))
+    }
+
+    /// Decides and records in a transaction of its own, on the caller's thread (the mailbox sync, which has captured
+    /// its own messages already: `capture: false`).
     public func handle(_ message: InboundMessage, capture: Bool = true) throws -> ResponderOutcome {
+        let job = job(for: message, capture: capture)
+        return try database.respond(to: job.request, decide: job.decide)
+    }
+
+    /// The work for the store: the message as it is remembered and captured, and the decision given its facts.
+    /// The policy and the activity are worked out here, outside the write transaction.
+    private func job(for message: InboundMessage, capture: Bool) -> ResponderJob {
         let key = Self.messageKey(for: message)
         let refusal = settings.policy.refusal(for: message)
         let request = ResponderRequest(
             messageKey: key, sender: message.from, subject: message.subject,
             activity: capture && Self.isCaptured(refusal) ? Self.activity(for: message, key: key, now: Date()) : nil,
             repeatWindow: settings.urgency.repeatWindow)
-        return try database.respond(to: request) { facts in plan(for: message, refusal: refusal, facts: facts) }
+        // What needs no store is worked out here, so the writer's thread (shared by every request) only decides.
+        let keywordReason = refusal == nil ? settings.urgency.keywordReason(for: message) : nil
+        return ResponderJob(request: request) { facts in self.plan(for: message, refusal: refusal, keywordReason: keywordReason, facts: facts) }
     }
 
     /// The decision for `message` (`refusal`: what the policy says of it), given what the store knows about its
     /// sender. No I/O.
-    private func plan(for message: InboundMessage, refusal: AutoReplyPolicy.Refusal?, facts: ResponderFacts) -> ResponderPlan {
+    private func plan(for message: InboundMessage, refusal: AutoReplyPolicy.Refusal?, keywordReason: String?, facts: ResponderFacts) -> ResponderPlan {
         if let refusal { return ResponderPlan(decision: .refused, reason: refusal.rawValue) }
         // After hours is decided at the message's moment (a webhook retried in the morning still answers a night mail).
         let moment = message.date ?? facts.receivedAt
         if settings.hours.isOpen(at: moment) { return ResponderPlan(decision: .businessHours) }
-        let urgent = settings.urgency.reasons(for: message, isClient: facts.companyStage == .client, earlierMessages: facts.recentMessagesFromSender)
+        let urgent = settings.urgency.reasons(keywordReason: keywordReason, isClient: facts.companyStage == .client,
+                                              earlierMessages: facts.recentMessagesFromSender)
         let onCall = urgent.isEmpty ? nil : settings.rota?.agent(at: facts.receivedAt)
         if let last = facts.lastReplyToSender, facts.receivedAt.timeIntervalSince(last) < settings.senderLimit {
             return ResponderPlan(decision: .limited, reason: "already answered automatically on \(Self.day(last)); one reply per sender every \(Self.span(settings.senderLimit))",

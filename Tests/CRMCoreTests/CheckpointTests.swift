@@ -35,4 +35,37 @@ import Testing
         let count = try DatabaseQueue(path: copy).read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM activity") }
         #expect(count == 3_000)
     }
+
+    /// Under commits without pause, a passive checkpoint never reaches the log's end and SQLite never rewinds the log
+    /// on its own; the checkpointer does, so the log is written from its start again instead of growing for ever.
+    @Test(.timeLimit(.minutes(1))) func theLogIsRewoundWhileTheWriterCommitsWithoutPause() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("crm-\(UUID().uuidString)")
+        let path = directory.appendingPathComponent("crm.sqlite").path
+        let database = try CRMDatabase.open(path: path, policy: try MatchingPolicy(defaultCountry: "DE"), checkpointing: .background)
+        let admin = try database.addUser(name: "Ada", email: "ada@ours.example", role: .admin, actorId: nil).id!
+        _ = try database.addUser(name: "Alice", email: "alice@ours.example", role: .agent, extensions: ["201"], actorId: admin)
+        let checkpointer = try WALCheckpointer(database: database, restartAfterPages: 50)
+        let writing = Task.detached {
+            var n = 0
+            while !Task.isCancelled {
+                let calls = (0..<20).map { i in
+                    CapturedActivity(kind: .call, sourceKey: "pbx:\(n)-\(i)", occurredAt: Date(timeIntervalSince1970: 1_767_300_000 + Double(n)),
+                                     agent: .extension("201"), direction: .inbound, participants: [.phone("+49 30 \(1_000_000 + n * 20 + i)")])
+                }
+                try database.capture(calls)
+                n += 1
+            }
+            return n
+        }
+        var logged: [Int] = []
+        for _ in 0..<12 {
+            try await Task.sleep(for: .milliseconds(150))
+            logged.append(try checkpointer.checkpoint().logged)
+        }
+        writing.cancel()
+        let batches = try await writing.value
+        // Rewound: a later round found a shorter log than an earlier one (without the rewind it only grows).
+        #expect(logged.indices.dropFirst().contains { logged[$0] < logged[..<$0].max()! }, "\(logged)")
+        #expect(try database.activities(ActivityFilter(limit: 1_000_000)).count == batches * 20)
+    }
 }

@@ -36,6 +36,20 @@ import Testing
         #expect(expectCRMError { _ = try TemplateRenderer.render("Hi {{agent.name", template: "t", values: [:]) } == .invalidInput("template 't' has an unclosed '{{'"))
     }
 
+    /// The renderer cuts the text on its UTF-8 bytes: characters of any width around and next to a placeholder, and
+    /// spaces inside its braces, come out whole.
+    @Test func placeholdersAmidMultiByteText() throws {
+        let values = ["contact.first_name": "Zoë", "company.name": "ООО «Ромашка» 🌼"]
+        #expect(try TemplateRenderer.render("Здравствуйте,{{contact.first_name}}!🌼{{ company.name\t}}é{{agent.name}}", template: "t", values: values)
+                == "Здравствуйте,Zoë!🌼ООО «Ромашка» 🌼é")
+        #expect(try TemplateRenderer.render("{ {single} }} {{contact.first_name}}}", template: "t", values: values) == "{ {single} }} Zoë}")
+        #expect(try TemplateRenderer.placeholders(in: "ü{{company.name}}ß{{ contact.first_name }}{{company.name}}", template: "t")
+                == ["company.name", "contact.first_name"])
+        #expect(expectCRMError { _ = try TemplateRenderer.render("日本{{日本}}", template: "t", values: [:]) } == .unknownPlaceholder("日本", template: "t"))
+        #expect(expectCRMError { _ = try TemplateRenderer.render("x {{contact.first_name}", template: "t", values: [:] ) }
+                == .invalidInput("template 't' has an unclosed '{{'"))
+    }
+
     @Test func onlyAnAdminManagesTemplates() throws {
         let f = try Fixture()
         guard case .forbidden = expectCRMError({ _ = try f.database.addTemplate(name: "x", subject: "s", body: "b", actorId: f.alice) }) else { return }

@@ -8,52 +8,95 @@ extension CRMDatabase {
     /// `decide` runs inside the transaction with what the store knows about the sender, so two deliveries of the
     /// same message (a webhook retry racing the original) cannot both be answered: the second one finds the first's
     /// row and comes back `replayed`, having changed nothing.
-    public func respond(to request: ResponderRequest, decide: (ResponderFacts) throws -> ResponderPlan) throws -> ResponderOutcome {
-        guard !request.messageKey.isEmpty else { throw CRMError.invalidInput("an inbound message needs a key") }
-        return try writer.write { db in
-            // Cached statements and records built in memory throughout: this transaction runs for every webhook request.
-            if let earlier = try ResponderMessage.fetchOne(db.cachedStatement(sql: "SELECT * FROM responderMessage WHERE messageKey = ?"),
-                                                           arguments: [request.messageKey]) {
-                let outbound = try earlier.outboundMailId.flatMap { try OutboundMail.fetchOne(db, key: $0) }
-                return ResponderOutcome(message: earlier, replayed: true, outbound: outbound, escalation: nil)
-            }
-            let receivedAt = now()
-            // One matcher for the facts and the capture (making one prepares its statements).
-            let matcher = try Matcher(policy: policy, db: db, preloadColleagues: false)
-            let facts = try responderFacts(db, request, receivedAt: receivedAt, matcher: matcher)
-            var plan = try decide(facts)
+    public func respond(to request: ResponderRequest, decide: @escaping @Sendable (ResponderFacts) throws -> ResponderPlan) throws -> ResponderOutcome {
+        try respond(to: [ResponderJob(request: request, decide: decide)])[0].get()
+    }
 
-            var activityId: Int64?
-            if let activity = request.activity {
-                activityId = try capture(db, [activity], preloadColleagues: false, matcher: matcher)[0].activityId
-            }
-            var outbound: OutboundMail?
-            if plan.decision == .replied, let draft = plan.reply {
+    /// ``respond(to:decide:)`` for many messages in one write transaction (group commit): each message in its own
+    /// savepoint, decided in order, so a later message sees the earlier ones (the same message twice: the second is
+    /// `replayed`; the same sender twice: the per-sender limit applies). One message that fails (a bad key, a
+    /// template the store cannot render) is rolled back alone and reported in its place; the others are committed.
+    ///
+    /// Throws only when the transaction itself fails: then nothing of the batch was recorded.
+    public func respond(to jobs: [ResponderJob]) throws -> [Result<ResponderOutcome, any Error>] {
+        try writer.write { db in
+            let receivedAt = now()
+            // One matcher for every message (making one prepares its statements); a message that fails may leave
+            // pending state in it, so the next one gets a fresh matcher.
+            var matcher: Matcher?
+            var results: [Result<ResponderOutcome, any Error>] = []
+            results.reserveCapacity(jobs.count)
+            // The savepoint statements prepared once (GRDB's inSavepoint prepares them for every message).
+            let savepoint = try db.cachedStatement(sql: "SAVEPOINT responderMessage")
+            let release = try db.cachedStatement(sql: "RELEASE SAVEPOINT responderMessage")
+            let rollback = try db.cachedStatement(sql: "ROLLBACK TO SAVEPOINT responderMessage")
+            for job in jobs {
                 do {
-                    outbound = try queueReply(db, draft, facts: facts, threadSourceKey: request.activity?.sourceKey, at: receivedAt)
-                } catch let error as CRMError {
-                    // A missing template must not lose the message: it is recorded, unanswered, with the reason.
-                    plan.decision = .noReply
-                    plan.reason = error.description
+                    let current = try matcher ?? Matcher(policy: policy, db: db, preloadColleagues: false)
+                    matcher = current
+                    try savepoint.execute()
+                    do {
+                        let outcome = try respondOne(db, job, receivedAt: receivedAt, matcher: current)
+                        try release.execute()
+                        results.append(.success(outcome))
+                    } catch {
+                        try rollback.execute()
+                        try release.execute()
+                        throw error
+                    }
+                } catch {
+                    matcher = nil
+                    results.append(.failure(error))
                 }
             }
-            var escalation: ResponderOutcome.Escalation?
-            var onCallUserId: Int64?
-            if !plan.urgentReasons.isEmpty, let agent = plan.onCallAgent, let user = try findUser(db, reference: agent) {
-                onCallUserId = user
-                escalation = try alertOnCall(db, userId: user, request: request, facts: facts, reasons: plan.urgentReasons, at: receivedAt)
-            }
-            let urgent = plan.urgentReasons.isEmpty ? nil : plan.urgentReasons.joined(separator: "; ")
-            try db.cachedStatement(sql: """
-                INSERT INTO responderMessage (messageKey, sender, receivedAt, decision, reason, urgent, onCallUserId, activityId, outboundMailId)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """).execute(arguments: [request.messageKey, request.sender, DatabaseDate.string(receivedAt), plan.decision.rawValue, plan.reason,
-                                         urgent, onCallUserId, activityId, outbound?.id])
-            let message = ResponderMessage(
-                id: db.lastInsertedRowID, messageKey: request.messageKey, sender: request.sender, receivedAt: receivedAt, decision: plan.decision,
-                reason: plan.reason, urgent: urgent, onCallUserId: onCallUserId, activityId: activityId, outboundMailId: outbound?.id)
-            return ResponderOutcome(message: message, replayed: false, outbound: outbound, escalation: escalation)
+            return results
         }
+    }
+
+    private func respondOne(_ db: Database, _ job: ResponderJob, receivedAt: Date, matcher: Matcher) throws -> ResponderOutcome {
+        let request = job.request
+        guard !request.messageKey.isEmpty else { throw CRMError.invalidInput("an inbound message needs a key") }
+        // Cached statements and records built in memory throughout: this runs for every webhook request.
+        if let earlier = try ResponderMessage.fetchOne(db.cachedStatement(sql: "SELECT * FROM responderMessage WHERE messageKey = ?"),
+                                                       arguments: [request.messageKey]) {
+            let outbound = try earlier.outboundMailId.flatMap {
+                try OutboundMail.fetchOne(db.cachedStatement(sql: "SELECT * FROM outboundMail WHERE id = ?"), arguments: [$0])
+            }
+            return ResponderOutcome(message: earlier, replayed: true, outbound: outbound, escalation: nil)
+        }
+        let facts = try responderFacts(db, request, receivedAt: receivedAt, matcher: matcher)
+        var plan = try job.decide(facts)
+
+        var activityId: Int64?
+        if let activity = request.activity {
+            activityId = try capture(db, [activity], preloadColleagues: false, matcher: matcher)[0].activityId
+        }
+        var outbound: OutboundMail?
+        if plan.decision == .replied, let draft = plan.reply {
+            do {
+                outbound = try queueReply(db, draft, facts: facts, threadSourceKey: request.activity?.sourceKey, at: receivedAt)
+            } catch let error as CRMError {
+                // A missing template must not lose the message: it is recorded, unanswered, with the reason.
+                plan.decision = .noReply
+                plan.reason = error.description
+            }
+        }
+        var escalation: ResponderOutcome.Escalation?
+        var onCallUserId: Int64?
+        if !plan.urgentReasons.isEmpty, let agent = plan.onCallAgent, let user = try findUser(db, reference: agent) {
+            onCallUserId = user
+            escalation = try alertOnCall(db, userId: user, request: request, facts: facts, reasons: plan.urgentReasons, at: receivedAt)
+        }
+        let urgent = plan.urgentReasons.isEmpty ? nil : plan.urgentReasons.joined(separator: "; ")
+        try db.cachedStatement(sql: """
+            INSERT INTO responderMessage (messageKey, sender, receivedAt, decision, reason, urgent, onCallUserId, activityId, outboundMailId)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [request.messageKey, request.sender, DatabaseDate.string(receivedAt), plan.decision.rawValue, plan.reason,
+                                     urgent, onCallUserId, activityId, outbound?.id])
+        let message = ResponderMessage(
+            id: db.lastInsertedRowID, messageKey: request.messageKey, sender: request.sender, receivedAt: receivedAt, decision: plan.decision,
+            reason: plan.reason, urgent: urgent, onCallUserId: onCallUserId, activityId: activityId, outboundMailId: outbound?.id)
+        return ResponderOutcome(message: message, replayed: false, outbound: outbound, escalation: escalation)
     }
 
     /// The responder's decisions, newest first.
@@ -93,7 +136,7 @@ extension CRMDatabase {
     private func queueReply(_ db: Database, _ draft: ReplyDraft, facts: ResponderFacts, threadSourceKey: String?, at date: Date) throws -> OutboundMail {
         let rendered = try renderTemplate(db, name: draft.template, contactId: facts.contactId, agentId: facts.companyOwnerId,
                                           fallbackLanguage: draft.fallbackLanguage, extra: ["message.subject": draft.inboundSubject])
-        let subject = rendered.subject.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? "Re: \(draft.inboundSubject)" : rendered.subject
+        let subject = rendered.subject.allSatisfy(\.isWhitespace) ? "Re: \(draft.inboundSubject)" : rendered.subject
         let stamp = DatabaseDate.string(date)
         let references = draft.references.joined(separator: " ")
         try db.cachedStatement(sql: """

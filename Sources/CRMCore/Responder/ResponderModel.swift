@@ -152,6 +152,18 @@ public struct ResponderRequest: Sendable, Hashable {
     }
 }
 
+/// One message for ``CRMDatabase/respond(to:)``: the message, and the decision to take given what the store knows
+/// about its sender (run inside the transaction; no I/O).
+public struct ResponderJob: Sendable {
+    public var request: ResponderRequest
+    public var decide: @Sendable (ResponderFacts) throws -> ResponderPlan
+
+    public init(request: ResponderRequest, decide: @escaping @Sendable (ResponderFacts) throws -> ResponderPlan) {
+        self.request = request
+        self.decide = decide
+    }
+}
+
 /// What ``CRMDatabase/respond(to:decide:)`` stored, and who must be alerted.
 public struct ResponderOutcome: Sendable, Hashable {
     public var message: ResponderMessage

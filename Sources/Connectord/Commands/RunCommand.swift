@@ -34,7 +34,7 @@ struct RunCommand: AsyncParsableCommand {
 
             // The daemon writes for hours: checkpoints run beside the commits, not inside them.
             let database = try CRMDatabase.open(path: configuration.storePath, policy: configuration.policy, checkpointing: .background)
-            let checkpoints = CheckpointService(checkpointer: try WALCheckpointer(path: configuration.storePath), logger: logger)
+            let checkpoints = CheckpointService(checkpointer: try WALCheckpointer(database: database), logger: logger)
             let journal = try database.journalMode()
             logger.info("store opened", metadata: ["path": "\(configuration.storePath)", "journal": "\(journal)"])
 

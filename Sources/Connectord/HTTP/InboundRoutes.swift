@@ -49,7 +49,7 @@ struct InboundRoutes {
             }
             let outcome: ResponderOutcome
             do {
-                outcome = try webhook.receive(
+                outcome = try await webhook.receive(
                     body: Array(body.readableBytesView), contentType: request.headers[.contentType],
                     timestamp: request.headers[HTTPField.Name(WebhookSignature.timestampHeader)!], signatureHeader: request.headers[HTTPField.Name(WebhookSignature.signatureHeader)!])
             } catch let error as InboundWebhook.Rejection {
