@@ -339,18 +339,13 @@ let package = Package(
         ),
         .executableTarget(
             name: "ResponderProfile",
-            dependencies: [
-                "AfterHours", "ResponderBenchmarkFixture",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "NIOCore", package: "swift-nio"),
-            ],
+            dependencies: ["AfterHours", "ResponderBenchmarkFixture"],
             path: "Benchmarks/ResponderProfile"),
         .executableTarget(
             name: "ResponderBenchmarks",
             dependencies: [
                 "AfterHours", "AfterHoursCapture", "ResponderBenchmarkFixture",
                 .product(name: "Benchmark", package: "benchmark"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             path: "Benchmarks/ResponderBenchmarks",

@@ -42,12 +42,16 @@ public final class Responder: Sendable {
             repeatWindow: settings.urgency.repeatWindow)
         // What needs no store is worked out here, so the writer's thread (shared by every request) only decides.
         let keywordReason = refusal == nil ? settings.urgency.keywordReason(for: message) : nil
-        return ResponderJob(request: request) { facts in self.plan(for: message, refusal: refusal, keywordReason: keywordReason, facts: facts) }
+        let draft = refusal == nil ? replyDraft(answering: message) : nil
+        return ResponderJob(request: request) { facts in
+            self.plan(for: message, refusal: refusal, keywordReason: keywordReason, draft: draft, facts: facts)
+        }
     }
 
     /// The decision for `message` (`refusal`: what the policy says of it), given what the store knows about its
     /// sender. No I/O.
-    private func plan(for message: InboundMessage, refusal: AutoReplyPolicy.Refusal?, keywordReason: String?, facts: ResponderFacts) -> ResponderPlan {
+    private func plan(for message: InboundMessage, refusal: AutoReplyPolicy.Refusal?, keywordReason: String?, draft: ReplyDraft?,
+                      facts: ResponderFacts) -> ResponderPlan {
         if let refusal { return ResponderPlan(decision: .refused, reason: refusal.rawValue) }
         // After hours is decided at the message's moment (a webhook retried in the morning still answers a night mail).
         let moment = message.date ?? facts.receivedAt
@@ -59,13 +63,17 @@ public final class Responder: Sendable {
             return ResponderPlan(decision: .limited, reason: "already answered automatically on \(Self.day(last)); one reply per sender every \(Self.span(settings.senderLimit))",
                                  urgentReasons: urgent, onCallAgent: onCall)
         }
+        return ResponderPlan(decision: .replied, reply: draft, urgentReasons: urgent, onCallAgent: onCall)
+    }
+
+    /// The reply `message` gets if it is answered.
+    private func replyDraft(answering message: InboundMessage) -> ReplyDraft {
         // RFC 3834 §4: automatic responses go to the envelope sender when it is known.
         let recipient = (message.returnPath.flatMap { $0.isEmpty ? nil : $0 } ?? message.from).lowercased()
-        let draft = ReplyDraft(
+        return ReplyDraft(
             template: settings.template, fallbackLanguage: settings.defaultLanguage, from: settings.from, to: recipient,
             messageId: AutoReplyMessage.makeMessageId(from: settings.from), inReplyTo: message.messageId,
             references: AutoReplyMessage.references(answering: message), inboundSubject: message.subject)
-        return ResponderPlan(decision: .replied, reply: draft, urgentReasons: urgent, onCallAgent: onCall)
     }
 
     /// The key a message is remembered by: the capture's source key of mail (`mail:<Message-ID>`, the same as the

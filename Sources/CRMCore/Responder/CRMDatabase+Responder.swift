@@ -24,6 +24,7 @@ extension CRMDatabase {
             // One matcher for every message (making one prepares its statements); a message that fails may leave
             // pending state in it, so the next one gets a fresh matcher.
             var matcher: Matcher?
+            let templates = TemplateVersions()
             var results: [Result<ResponderOutcome, any Error>] = []
             results.reserveCapacity(jobs.count)
             // The savepoint statements prepared once (GRDB's inSavepoint prepares them for every message).
@@ -36,7 +37,7 @@ extension CRMDatabase {
                     matcher = current
                     try savepoint.execute()
                     do {
-                        let outcome = try respondOne(db, job, receivedAt: receivedAt, matcher: current)
+                        let outcome = try respondOne(db, job, receivedAt: receivedAt, matcher: current, templates: templates)
                         try release.execute()
                         results.append(.success(outcome))
                     } catch {
@@ -53,7 +54,7 @@ extension CRMDatabase {
         }
     }
 
-    private func respondOne(_ db: Database, _ job: ResponderJob, receivedAt: Date, matcher: Matcher) throws -> ResponderOutcome {
+    private func respondOne(_ db: Database, _ job: ResponderJob, receivedAt: Date, matcher: Matcher, templates: TemplateVersions) throws -> ResponderOutcome {
         let request = job.request
         guard !request.messageKey.isEmpty else { throw CRMError.invalidInput("an inbound message needs a key") }
         // Cached statements and records built in memory throughout: this runs for every webhook request.
@@ -74,7 +75,7 @@ extension CRMDatabase {
         var outbound: OutboundMail?
         if plan.decision == .replied, let draft = plan.reply {
             do {
-                outbound = try queueReply(db, draft, facts: facts, threadSourceKey: request.activity?.sourceKey, at: receivedAt)
+                outbound = try queueReply(db, draft, facts: facts, threadSourceKey: request.activity?.sourceKey, at: receivedAt, templates: templates)
             } catch let error as CRMError {
                 // A missing template must not lose the message: it is recorded, unanswered, with the reason.
                 plan.decision = .noReply
@@ -106,21 +107,12 @@ extension CRMDatabase {
 
     private func responderFacts(_ db: Database, _ request: ResponderRequest, receivedAt: Date, matcher: Matcher) throws -> ResponderFacts {
         var facts = ResponderFacts(receivedAt: receivedAt, recentMessagesFromSender: 0)
-        let participants = try matcher.normalize(db, [.email(request.sender)])
-        if !participants.isEmpty {
-            let resolution = try matcher.resolve(db, participants, agentId: nil)
-            if resolution.status == .matched, let companyId = resolution.companyId {
-                facts.companyId = companyId
-                facts.contactId = resolution.contactId
-                if let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT stage, ownerId FROM company WHERE id = ?"), arguments: [companyId]) {
-                    facts.companyStage = Stage(rawValue: row[0])
-                    facts.companyOwnerId = row[1]
-                }
-                if let contactId = resolution.contactId {
-                    facts.contactLanguage = try String.fetchOne(db.cachedStatement(sql: "SELECT language FROM contact WHERE id = ?"), arguments: [contactId])
-                }
-            }
-        }
+        let sender = try senderFacts(db, request.sender, matcher: matcher)
+        facts.companyId = sender.companyId
+        facts.contactId = sender.contactId
+        facts.companyStage = sender.companyStage
+        facts.companyOwnerId = sender.companyOwnerId
+        facts.contactLanguage = sender.contactLanguage
         facts.lastReplyToSender = try Date.fetchOne(
             db.cachedStatement(sql: "SELECT max(receivedAt) FROM responderMessage WHERE sender = ? AND decision = ?"),
             arguments: [request.sender, ResponderDecision.replied.rawValue])
@@ -133,9 +125,30 @@ extension CRMDatabase {
         return facts
     }
 
-    private func queueReply(_ db: Database, _ draft: ReplyDraft, facts: ResponderFacts, threadSourceKey: String?, at date: Date) throws -> OutboundMail {
+    /// Who `address` is: their company (its stage and owner) and contact (their language).
+    private func senderFacts(_ db: Database, _ address: String, matcher: Matcher) throws -> SenderFacts {
+        var facts = SenderFacts()
+        let participants = try matcher.normalize(db, [.email(address)])
+        guard !participants.isEmpty else { return facts }
+        let resolution = try matcher.resolve(db, participants, agentId: nil)
+        guard resolution.status == .matched, let companyId = resolution.companyId else { return facts }
+        facts.companyId = companyId
+        facts.contactId = resolution.contactId
+        if let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT stage, ownerId FROM company WHERE id = ?"), arguments: [companyId]) {
+            facts.companyStage = Stage(rawValue: row[0])
+            facts.companyOwnerId = row[1]
+        }
+        if let contactId = resolution.contactId {
+            facts.contactLanguage = try String.fetchOne(db.cachedStatement(sql: "SELECT language FROM contact WHERE id = ?"), arguments: [contactId])
+        }
+        return facts
+    }
+
+    private func queueReply(_ db: Database, _ draft: ReplyDraft, facts: ResponderFacts, threadSourceKey: String?, at date: Date,
+                            templates: TemplateVersions) throws -> OutboundMail {
         let rendered = try renderTemplate(db, name: draft.template, contactId: facts.contactId, agentId: facts.companyOwnerId,
-                                          fallbackLanguage: draft.fallbackLanguage, extra: ["message.subject": draft.inboundSubject])
+                                          fallbackLanguage: draft.fallbackLanguage, extra: ["message.subject": draft.inboundSubject],
+                                          versionsRead: templates)
         let subject = rendered.subject.allSatisfy(\.isWhitespace) ? "Re: \(draft.inboundSubject)" : rendered.subject
         let stamp = DatabaseDate.string(date)
         let references = draft.references.joined(separator: " ")
@@ -176,4 +189,13 @@ extension CRMDatabase {
             db, sql: "SELECT u.id FROM userAddress a JOIN user u ON u.id = a.userId WHERE a.kind = 'email' AND lower(a.value) = ? AND u.deletedAt IS NULL",
             arguments: [text])
     }
+}
+
+/// Who a sender is, as the responder's facts need it.
+private struct SenderFacts {
+    var companyId: Int64?
+    var contactId: Int64?
+    var companyStage: Stage?
+    var companyOwnerId: Int64?
+    var contactLanguage: String?
 }

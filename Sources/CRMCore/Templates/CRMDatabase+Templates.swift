@@ -44,11 +44,12 @@ extension CRMDatabase {
     /// Renders inside a transaction the caller holds. Without a contact (an unknown sender) or an agent, their
     /// placeholders render empty; `extra` gives values of other placeholders (`message.subject`).
     func renderTemplate(_ db: Database, name: String, contactId: Int64?, agentId: Int64?, fallbackLanguage: String,
-                        extra: [String: String] = [:]) throws -> RenderedEmail {
+                        extra: [String: String] = [:], versionsRead: TemplateVersions? = nil) throws -> RenderedEmail {
         // Cached statements, read by column: the after-hours responder renders a template for every webhook request.
-        let versions = try Row.fetchAll(db.cachedStatement(sql: "SELECT language, subject, body FROM emailTemplate WHERE name = ? ORDER BY id"),
-                                        arguments: [name])
-            .map { (language: $0[0] as String, subject: $0[1] as String, body: $0[2] as String) }
+        let versions = try versionsRead?.versions[name] ?? Row.fetchAll(
+            db.cachedStatement(sql: "SELECT language, subject, body FROM emailTemplate WHERE name = ? ORDER BY id"), arguments: [name]
+        ).map { TemplateVersions.Version(language: $0[0], subject: $0[1], body: $0[2]) }
+        versionsRead?.versions[name] = versions
         guard !versions.isEmpty else { throw CRMError.notFound("template '\(name)'") }
         var values = extra
         var language: String?
@@ -84,7 +85,7 @@ extension CRMDatabase {
             values["agent.extension"] = ext
         }
         // "pt-BR" takes a "pt-br" version, else a "pt" one.
-        func version(for tag: String?) -> (language: String, subject: String, body: String)? {
+        func version(for tag: String?) -> TemplateVersions.Version? {
             guard let tag = tag?.lowercased(), !tag.isEmpty else { return nil }
             let base = tag.split(separator: "-").first.map(String.init) ?? tag
             return versions.first { $0.language == tag } ?? versions.first { $0.language == base }
@@ -96,4 +97,10 @@ extension CRMDatabase {
             language: chosen.language
         )
     }
+}
+
+/// The versions of templates read once in a transaction (the responder's group commit renders one per message).
+final class TemplateVersions {
+    struct Version { var language: String; var subject: String; var body: String }
+    var versions: [String: [Version]] = [:]
 }
