@@ -36,7 +36,19 @@ public enum OpenLoopLoad {
     /// connections, from two threads that each poll half of them (as wrk does: a thread per connection made the
     /// scheduler, not the server, the largest source of latency). A request due while all of its thread's connections
     /// wait for answers goes out on the first one free; its latency still counts from its due time.
-    public static func run(port: Int, rate: Double, connections: Int, requests: [[UInt8]], expectedStatus: Int) -> Result {
+    ///
+    /// The load runs on threads of its own and this waits without holding a thread of Swift's cooperative pool, which
+    /// the server under test needs (blocking one of the two it has on this machine hung the benchmark).
+    public static func run(port: Int, rate: Double, connections: Int, requests: [[UInt8]], expectedStatus: Int) async -> Result {
+        await withCheckedContinuation { continuation in
+            Thread {
+                continuation.resume(returning: runBlocking(port: port, rate: rate, connections: connections, requests: requests,
+                                                           expectedStatus: expectedStatus))
+            }.start()
+        }
+    }
+
+    private static func runBlocking(port: Int, rate: Double, connections: Int, requests: [[UInt8]], expectedStatus: Int) -> Result {
         let threads = 2
         let collected = Mutex<(latencies: [Duration], errors: Int)>(([], 0))
         let start = ContinuousClock.now + .milliseconds(50)
@@ -65,8 +77,14 @@ public enum OpenLoopLoad {
         var errors = 0
         var next = 0
         var answered = 0
+        var progress = ContinuousClock.now
         while answered + errors < indices.count, !sockets.isEmpty {
             let now = ContinuousClock.now
+            // A server that stops answering fails the run instead of hanging it.
+            if now - progress > .seconds(10) {
+                errors = indices.count - answered
+                break
+            }
             // Send what is due on the free connections.
             while next < indices.count, due(indices[next]) <= now, let free = inFlight.firstIndex(where: { $0 == nil }) {
                 if sockets[free].send(requests[indices[next]]) {
@@ -95,7 +113,8 @@ public enum OpenLoopLoad {
                     inFlight[index] = nil
                     if let fresh = Socket(port: port) { sockets[index] = fresh }
                 case .complete(let status):
-                    latencies.append(ContinuousClock.now - sent)
+                    progress = ContinuousClock.now
+                    latencies.append(progress - sent)
                     if status != expectedStatus { errors += 1 }
                     answered += 1
                     inFlight[index] = nil

@@ -50,7 +50,7 @@ let benchmarks: @Sendable () -> Void = {
                 ], body: body.bytes)
             }
             benchmark.startMeasurement()
-            let result = OpenLoopLoad.run(port: server.port, rate: 5_000, connections: 32, requests: requests, expectedStatus: 202)
+            let result = await OpenLoopLoad.run(port: server.port, rate: 5_000, connections: 32, requests: requests, expectedStatus: 202)
             benchmark.stopMeasurement()
             precondition(result.errors == 0, "\(result.errors) requests were not answered 202")
             func micros(_ d: Duration) -> Int { Int(d.components.seconds * 1_000_000 + d.components.attoseconds / 1_000_000_000_000) }

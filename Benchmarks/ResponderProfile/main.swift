@@ -28,7 +28,7 @@ case "open":
         OpenLoopLoad.encode(path: "/hooks/inbound", headers: [("Content-Type", "application/json"), (WebhookSignature.timestampHeader, $0.timestamp),
                                                                (WebhookSignature.signatureHeader, $0.signature)], body: $0.bytes)
     }
-    let result = OpenLoopLoad.run(port: port, rate: rate, connections: 32, requests: requests, expectedStatus: 202)
+    let result = await OpenLoopLoad.run(port: port, rate: rate, connections: 32, requests: requests, expectedStatus: 202)
     print("offered \(Int(rate))/s: achieved \(Int(result.requestsPerSecond))/s; p50 \(result.percentile(0.5)), p90 \(result.percentile(0.9)), "
           + "p99 \(result.percentile(0.99)), max \(result.latencies.last ?? .zero); errors \(result.errors)")
 default:

@@ -28,6 +28,7 @@ public struct MailFiling: Sendable {
         if let id = message.messageID { details["messageId"] = id }
         if let parent = message.inReplyTo.first { details["inReplyTo"] = parent }
         if let thread = message.gmailThreadID { details["gmailThreadId"] = String(thread) }
+        if let snippet = message.snippet { details["snippet"] = snippet }
         // The thread, newest first: the message answered, then the References from the end.
         var thread: [String] = []
         for id in message.inReplyTo + message.references.reversed() where !thread.contains(sourceKey(id)) { thread.append(sourceKey(id)) }

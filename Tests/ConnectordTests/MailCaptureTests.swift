@@ -108,9 +108,12 @@ struct MailCaptureTests {
             }
             // Subjects as Python decodes them, on the firm's activities.
             for entry in wanted where entry.messageId != nil && entry.from.hasSuffix("@" + firmDomain) && entry.inReplyTo == nil {
-                let row = try Row.fetchOne(db, sql: "SELECT subject, companyId, direction FROM activity WHERE sourceKey = ?",
+                let row = try Row.fetchOne(db, sql: "SELECT subject, companyId, direction, json_extract(details, '$.snippet') AS snippet FROM activity WHERE sourceKey = ?",
                                            arguments: ["mail:" + SyncedMessage.normalizeMessageID(entry.messageId!)])
                 #expect(row?["subject"] == entry.subject)
+                // What the mail says, for the activity list: the first words of its text.
+                let firstWords = (entry.text ?? "").split(whereSeparator: \.isWhitespace).prefix(5).joined(separator: " ")
+                #expect((row?["snippet"] as String?)?.hasPrefix(firstWords) == true, "message \(entry.index)")
                 #expect(row?["companyId"] == firm)
                 #expect(row?["direction"] == "inbound")
             }

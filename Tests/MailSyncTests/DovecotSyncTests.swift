@@ -52,6 +52,13 @@ struct DovecotSyncTests {
             #expect(message.folder == (entry.sent ? "Sent" : "INBOX"))
             #expect(message.isBulk == entry.bulk)
             if let parent = entry.inReplyTo { #expect(message.inReplyTo == [SyncedMessage.normalizeMessageID(parent)]) }
+            // The snippet: the start of the plain-text part (plain, alternative, or alternative inside mixed with an
+            // attachment), from the first 1 KiB of the body.
+            let words = (entry.text ?? "").split(whereSeparator: \.isWhitespace).joined(separator: " ")
+            let snippet = message.snippet ?? ""
+            #expect(!snippet.isEmpty && words.hasPrefix(snippet.hasSuffix("…") ? String(snippet.dropLast()) : snippet),
+                    "message \(entry.index): \(snippet)")
+            if words.count <= MessageSnippet.maximumLength, message.size < 900 { #expect(snippet == words, "message \(entry.index)") }
         }
         #expect(store.deliveries.values.allSatisfy { $0 == 1 })
         #expect(store.cursor.folders["INBOX"]?.backfillComplete == true)

@@ -296,6 +296,8 @@ public enum MailboxManifest {
         public var from: String
         public var fromName: String
         public var inReplyTo: String?
+        /// The message's text (its plain-text part), as written.
+        public var text: String?
     }
 
     public static func read(_ url: URL) throws -> [Entry] {

@@ -36,9 +36,11 @@ public struct MailboxSynchronizer: Sendable {
 
     public init(settings: MailboxSyncSettings = MailboxSyncSettings()) { self.settings = settings }
 
-    /// The items fetched per message: only what capture needs (header fields, not the body).
+    /// The items fetched per message: only what capture needs (header fields, and the body's first bytes for the
+    /// snippet, never more of it whatever the message's size).
     public static func fetchItems(gmail: Bool) -> [String] {
-        var items = ["UID", "RFC822.SIZE", "INTERNALDATE", "BODY.PEEK[HEADER.FIELDS (\(SyncedMessage.headerFields.joined(separator: " ")))]"]
+        var items = ["UID", "RFC822.SIZE", "INTERNALDATE", "BODY.PEEK[HEADER.FIELDS (\(SyncedMessage.headerFields.joined(separator: " ")))]",
+                     "BODY.PEEK[TEXT]<0.\(SyncedMessage.snippetBytes)>"]
         if gmail { items += ["X-GM-MSGID", "X-GM-THRID"] }
         return items
     }

@@ -27,6 +27,9 @@ public struct SyncedMessage: Sendable, Hashable {
     /// The fields an automatic responder decides by (RFC 3834): Return-Path, Precedence, Auto-Submitted, List-Id,
     /// List-Unsubscribe, X-Auto-Response-Suppress — those present, with their values.
     public var responderFields: [String: String]
+    /// The first words of the message's text (``MessageSnippet``), from the first ``snippetBytes`` of its body; nil
+    /// when they hold no readable text.
+    public var snippet: String?
 
     /// Every address of the message (From, To, Cc), lower-cased.
     public var participants: [String] { (from + to + cc).map { $0.address.lowercased() } }
@@ -34,8 +37,12 @@ public struct SyncedMessage: Sendable, Hashable {
     /// The header fields fetched with `BODY.PEEK[HEADER.FIELDS (…)]`.
     public static let headerFields = [
         "FROM", "TO", "CC", "DATE", "SUBJECT", "MESSAGE-ID", "IN-REPLY-TO", "REFERENCES", "LIST-ID", "LIST-UNSUBSCRIBE",
-        "PRECEDENCE", "AUTO-SUBMITTED", "RETURN-PATH", "X-AUTO-RESPONSE-SUPPRESS",
+        "PRECEDENCE", "AUTO-SUBMITTED", "RETURN-PATH", "X-AUTO-RESPONSE-SUPPRESS", "CONTENT-TYPE", "CONTENT-TRANSFER-ENCODING",
     ]
+
+    /// How much of the body is fetched for the snippet (`BODY.PEEK[TEXT]<0.N>`), whatever the message's size: enough
+    /// for a multipart's first part header and a few lines. Default: 1,024.
+    public static let snippetBytes = 1024
 
     static let responderFieldNames = ["Return-Path", "Precedence", "Auto-Submitted", "List-Id", "List-Unsubscribe", "X-Auto-Response-Suppress"]
 
@@ -43,6 +50,7 @@ public struct SyncedMessage: Sendable, Hashable {
     public init?(folder: String, attributes: [IMAPFetchAttribute]) {
         var uid: UInt32?
         var header: IMAPLiteral?
+        var text: IMAPLiteral?
         var internalDate: String?
         var size: UInt64 = 0
         var gmailMessageID: UInt64?, gmailThreadID: UInt64?
@@ -50,6 +58,7 @@ public struct SyncedMessage: Sendable, Hashable {
             switch attribute {
             case .uid(let value): uid = value
             case .body(let section, _, let literal) where section.uppercased().hasPrefix("HEADER"): header = literal
+            case .body(let section, _, let literal) where section.uppercased() == "TEXT": text = literal
             case .internalDate(let value): internalDate = value
             case .rfc822Size(let value): size = value
             case .gmailMessageID(let value): gmailMessageID = value
@@ -87,6 +96,7 @@ public struct SyncedMessage: Sendable, Hashable {
             if let value = fields.value(name) { responderFields[name] = String(decoding: value, as: UTF8.self) }
         }
         self.responderFields = responderFields
+        snippet = text.flatMap { MessageSnippet.extract(header: fields, body: $0.bytes.readableBytesView) }
         isBulk = fields.has("List-Id") || fields.has("List-Unsubscribe")
             || ["bulk", "list", "junk"].contains(where: { precedence.contains($0) })
             || !autoSubmitted.trimmedOfWhitespace.hasPrefix("no")

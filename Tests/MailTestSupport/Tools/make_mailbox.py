@@ -85,18 +85,18 @@ def format_address(rnd, name, address):
 def body(rnd, big):
     text = " ".join(rnd.choice(WORDS) for _ in range(rnd.randint(20, 80))) + "\nGrüße\n"
     if rnd.random() < 0.35 and not big:
-        return "MIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n", text
+        return "MIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n", text, text
     b1 = "=_alt_%08x" % rnd.getrandbits(32)
     alt = ("--%s\nContent-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\n%s\n--%s\n"
            "Content-Type: text/html; charset=utf-8\n\n<p>%s</p>\n--%s--\n" % (b1, text, b1, text, b1))
     if rnd.random() < 0.6 and not big:
-        return "MIME-Version: 1.0\nContent-Type: multipart/alternative; boundary=\"%s\"\n" % b1, alt
+        return "MIME-Version: 1.0\nContent-Type: multipart/alternative; boundary=\"%s\"\n" % b1, alt, text
     b2 = "=_mix_%08x" % rnd.getrandbits(32)
     size = rnd.randint(18_000_000, 21_000_000) if big else rnd.randint(2_000, 20_000)
     payload = base64.encodebytes(rnd.randbytes(size)).decode()
     return ("MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"%s\"\n" % b2,
             "--%s\nContent-Type: multipart/alternative; boundary=\"%s\"\n\n%s\n--%s\nContent-Type: application/pdf; "
-            "name=\"offer.pdf\"\nContent-Transfer-Encoding: base64\n\n%s--%s--\n" % (b2, b1, alt, b2, payload, b2))
+            "name=\"offer.pdf\"\nContent-Transfer-Encoding: base64\n\n%s--%s--\n" % (b2, b1, alt, b2, payload, b2), text)
 
 
 def folder_path(maildir, name):
@@ -169,7 +169,7 @@ def main():
             headers.append("List-Id: <offers.letters.example>")
             headers.append("Precedence: bulk")
         big = a.big_every and n % a.big_every == a.big_every - 1
-        mime, text = body(rnd, big)
+        mime, text, plain = body(rnd, big)
         data = ("\n".join(headers) + "\n" + mime + "\n" + text).encode("utf-8")
         if message_id:
             if chain:
@@ -199,6 +199,7 @@ def main():
                 "subject": str(parsed["Subject"]), "from": email.utils.parseaddr(str(parsed["From"]))[1].lower(),
                 "fromName": email.utils.parseaddr(str(parsed["From"]))[0],
                 "inReplyTo": chain[-2] if chain and len(chain) > 1 else None,
+                "text": plain,
             }, ensure_ascii=False) + "\n")
     if chown:
         for root, dirs, _ in os.walk(a.maildir):

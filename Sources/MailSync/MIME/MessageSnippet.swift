@@ -1,0 +1,278 @@
+/// The first words of a message's text, from the first bytes of its body (`BODY.PEEK[TEXT]<0.N>`): what an agent
+/// reads in the activity list to know what the mail is about without opening it.
+///
+/// The body comes cut at N bytes, anywhere: inside a MIME part's headers, a base64 group, a quoted-printable escape or
+/// a multi-byte character. What the cut leaves incomplete is dropped, never shown as garbage: a snippet is shorter,
+/// or nil, rather than wrong. The plain-text part is preferred (multipart/alternative puts it first by RFC 2046's
+/// order of preference); an HTML-only message gives its text without tags.
+public enum MessageSnippet {
+    /// Characters kept. Default: 200.
+    public static let maximumLength = 200
+
+    /// The snippet of a body whose top-level header is `header` (its Content-Type and Content-Transfer-Encoding
+    /// decide), from the body's first bytes `body`; nil when no text could be read from them.
+    public static func extract<Bytes: Collection<UInt8>>(header: MessageHeader, body: Bytes) -> String? {
+        let part = Part(contentType: header.value("Content-Type"), transferEncoding: header.value("Content-Transfer-Encoding"))
+        return text(of: part, body: Array(body), depth: 0).flatMap(tidy)
+    }
+
+    /// A MIME entity's type, its parameters and how its body is encoded.
+    struct Part {
+        var type: String
+        var parameters: [String: String]
+        var transferEncoding: String
+
+        init(contentType: [UInt8]?, transferEncoding: [UInt8]?) {
+            // RFC 2045 §5.2: no Content-Type means text/plain in US-ASCII.
+            let (type, parameters) = contentType.map(Self.parseContentType) ?? ("text/plain", [:])
+            self.type = type
+            self.parameters = parameters
+            self.transferEncoding = transferEncoding.map { String(decoding: $0, as: UTF8.self).trimmedOfWhitespace.lowercased() } ?? "7bit"
+        }
+
+        /// `text/plain; charset="koi8-r"` → ("text/plain", ["charset": "koi8-r"]); parameter names lower-cased,
+        /// quoted values unquoted.
+        static func parseContentType(_ value: [UInt8]) -> (String, [String: String]) {
+            var pieces: [String] = []
+            var current: [UInt8] = []
+            var quoted = false
+            for byte in value {
+                if byte == UInt8(ascii: "\"") { quoted.toggle(); continue }
+                if byte == UInt8(ascii: ";"), !quoted {
+                    pieces.append(String(decoding: current, as: UTF8.self))
+                    current = []
+                    continue
+                }
+                current.append(byte)
+            }
+            pieces.append(String(decoding: current, as: UTF8.self))
+            let type = pieces[0].trimmedOfWhitespace.lowercased()
+            var parameters: [String: String] = [:]
+            for piece in pieces.dropFirst() {
+                guard let equals = piece.firstIndex(of: "=") else { continue }
+                parameters[piece[..<equals].trimmedOfWhitespace.lowercased()] = piece[piece.index(after: equals)...].trimmedOfWhitespace
+            }
+            return (type.isEmpty ? "text/plain" : type, parameters)
+        }
+    }
+
+    /// The text of one entity: decoded if it is text, looked for in its parts if it is multipart.
+    static func text(of part: Part, body: [UInt8], depth: Int) -> String? {
+        if part.type.hasPrefix("multipart/") {
+            // Nesting is bounded: a hostile message cannot recurse without end.
+            guard depth < 8, let boundary = part.parameters["boundary"], !boundary.isEmpty else { return nil }
+            var html: String?
+            for (header, content) in parts(of: body, boundary: Array(boundary.utf8)) {
+                let inner = Part(contentType: header.value("Content-Type"), transferEncoding: header.value("Content-Transfer-Encoding"))
+                // Attachments are not what the mail says.
+                if let disposition = header.value("Content-Disposition"),
+                   String(decoding: disposition, as: UTF8.self).trimmedOfWhitespace.lowercased().hasPrefix("attachment") { continue }
+                if inner.type == "text/html" {
+                    if html == nil { html = text(of: inner, body: content, depth: depth + 1) }
+                    continue
+                }
+                if let found = text(of: inner, body: content, depth: depth + 1) { return found }
+            }
+            return html
+        }
+        guard part.type == "text/plain" || part.type == "text/html" else { return nil }
+        let bytes = decodeTransfer(body, encoding: part.transferEncoding)
+        guard let decoded = Charset.decode(dropCutCharacter(bytes, charset: part.parameters["charset"] ?? "us-ascii"),
+                                           charset: part.parameters["charset"] ?? "us-ascii")
+                ?? Charset.decode(bytes, charset: "utf-8") else { return nil }
+        return part.type == "text/html" ? textOfHTML(decoded) : decoded
+    }
+
+    /// The parts of a multipart body (RFC 2046 §5.1.1), each with its header; the last one may be cut short. A part
+    /// whose header the cut interrupted is left out.
+    static func parts(of body: [UInt8], boundary: [UInt8]) -> [(MessageHeader, [UInt8])] {
+        let delimiter = [UInt8(ascii: "-"), UInt8(ascii: "-")] + boundary
+        // Delimiter lines: "--boundary" at the start of a line.
+        var starts: [(lineStart: Int, after: Int)] = []
+        var index = 0
+        while index + delimiter.count <= body.count {
+            if (index == 0 || body[index - 1] == UInt8(ascii: "\n")), body[index..<index + delimiter.count].elementsEqual(delimiter) {
+                var end = index + delimiter.count
+                while end < body.count, body[end] != UInt8(ascii: "\n") { end += 1 }
+                starts.append((index, min(end + 1, body.count)))
+                // "--boundary--" closes the multipart: nothing after it is a part.
+                if body.count >= index + delimiter.count + 2, body[index + delimiter.count] == UInt8(ascii: "-"),
+                   body[index + delimiter.count + 1] == UInt8(ascii: "-") { break }
+                index = end
+            } else {
+                index += 1
+            }
+        }
+        var result: [(MessageHeader, [UInt8])] = []
+        for (number, start) in starts.enumerated() {
+            let isClose = body.count >= start.lineStart + delimiter.count + 2 && body[start.lineStart + delimiter.count] == UInt8(ascii: "-")
+                && body[start.lineStart + delimiter.count + 1] == UInt8(ascii: "-")
+            if isClose { break }
+            // The part runs to the CRLF before the next delimiter, or to the end of what was fetched.
+            var end = number + 1 < starts.count ? starts[number + 1].lineStart : body.count
+            if number + 1 < starts.count {
+                if end > start.after, body[end - 1] == UInt8(ascii: "\n") { end -= 1 }
+                if end > start.after, body[end - 1] == UInt8(ascii: "\r") { end -= 1 }
+            }
+            let content = Array(body[start.after..<max(start.after, end)])
+            guard let split = headerEnd(content) else { continue }
+            result.append((MessageHeader(content[..<split.header]), Array(content[split.body...])))
+        }
+        return result
+    }
+
+    /// Where a part's header ends (an empty line) and its body begins; nil when the header is incomplete.
+    static func headerEnd(_ bytes: [UInt8]) -> (header: Int, body: Int)? {
+        // A part with no header at all starts with the empty line.
+        if bytes.starts(with: [13, 10]) { return (0, 2) }
+        if bytes.starts(with: [10]) { return (0, 1) }
+        var index = 0
+        while index < bytes.count {
+            if bytes[index] == 10 {
+                if index + 1 < bytes.count, bytes[index + 1] == 10 { return (index + 1, index + 2) }
+                if index + 2 < bytes.count, bytes[index + 1] == 13, bytes[index + 2] == 10 { return (index + 1, index + 3) }
+            }
+            index += 1
+        }
+        return nil
+    }
+
+    /// The body's bytes without their Content-Transfer-Encoding; a group or escape cut off at the end is dropped.
+    static func decodeTransfer(_ body: [UInt8], encoding: String) -> [UInt8] {
+        switch encoding {
+        case "base64":
+            let alphabet = body.filter { !($0 == 13 || $0 == 10 || $0 == 32 || $0 == 9) }
+            // Whole groups of four only: the cut may end in the middle of one.
+            return EncodedWords.base64(alphabet[..<(alphabet.count / 4 * 4)]) ?? []
+        case "quoted-printable": return quotedPrintable(body)
+        default: return body
+        }
+    }
+
+    /// RFC 2045 §6.7: `=XX` a byte, `=` at the end of a line a soft break; an escape cut off at the end is dropped,
+    /// a malformed one kept as written.
+    static func quotedPrintable(_ body: [UInt8]) -> [UInt8] {
+        var output: [UInt8] = []
+        output.reserveCapacity(body.count)
+        var index = 0
+        while index < body.count {
+            let byte = body[index]
+            guard byte == UInt8(ascii: "=") else {
+                output.append(byte)
+                index += 1
+                continue
+            }
+            if index + 1 >= body.count || (index + 2 >= body.count && body[index + 1] != 10) { break }
+            if body[index + 1] == 10 { index += 2; continue }
+            if body[index + 1] == 13, body[index + 2] == 10 { index += 3; continue }
+            if let high = hex(body[index + 1]), let low = hex(body[index + 2]) {
+                output.append(high << 4 | low)
+            } else {
+                output += body[index...index + 2]
+            }
+            index += 3
+        }
+        return output
+    }
+
+    private static func hex(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+        default: nil
+        }
+    }
+
+    /// UTF-8 cut in the middle of a character: the incomplete sequence at the end is dropped (single-byte charsets
+    /// have nothing to drop).
+    static func dropCutCharacter(_ bytes: [UInt8], charset: String) -> ArraySlice<UInt8> {
+        guard Charset.canonicalName(charset) == "utf-8", !bytes.isEmpty else { return bytes[...] }
+        var start = bytes.count - 1
+        // Back over continuation bytes (at most three) to the lead byte of the last character.
+        while start > 0, bytes.count - start < 4, bytes[start] & 0xC0 == 0x80 { start -= 1 }
+        let lead = bytes[start]
+        let length = lead < 0x80 ? 1 : lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1
+        return bytes.count - start < length ? bytes[..<start] : bytes[...]
+    }
+
+    /// The text of HTML: tags and the contents of `<style>`/`<script>`/`<head>` dropped, the common entities decoded.
+    static func textOfHTML(_ html: String) -> String {
+        let scalars = Array(html.unicodeScalars)
+        func lowered(_ index: Int) -> Unicode.Scalar {
+            let scalar = scalars[index]
+            return ("A"..."Z").contains(scalar) ? Unicode.Scalar(scalar.value + 32)! : scalar
+        }
+        func starts(with word: String, at index: Int) -> Bool {
+            let word = Array(word.unicodeScalars)
+            guard index + word.count <= scalars.count else { return false }
+            return word.indices.allSatisfy { lowered(index + $0) == word[$0] }
+        }
+        var output = String.UnicodeScalarView()
+        var index = 0
+        while index < scalars.count {
+            let scalar = scalars[index]
+            if scalar == "<" {
+                if let element = ["style", "script", "head"].first(where: { starts(with: "<" + $0, at: index) }) {
+                    // Past the closing tag; a cut before it leaves nothing more to read.
+                    var end = index + 1
+                    while end < scalars.count, !starts(with: "</" + element, at: end) { end += 1 }
+                    index = end + 1
+                    while index < scalars.count, scalars[index] != ">" { index += 1 }
+                    index += 1
+                    continue
+                }
+                while index < scalars.count, scalars[index] != ">" { index += 1 }
+                output.append(" ")
+                index += 1
+                continue
+            }
+            if scalar == "&", let semicolon = (index + 1..<min(scalars.count, index + 10)).first(where: { scalars[$0] == ";" }),
+               let decoded = entity(String(String.UnicodeScalarView(scalars[index + 1..<semicolon]))) {
+                output.append(decoded)
+                index = semicolon + 1
+                continue
+            }
+            output.append(scalar)
+            index += 1
+        }
+        return String(output)
+    }
+
+    private static func entity(_ name: String) -> Unicode.Scalar? {
+        switch name {
+        case "amp": "&"
+        case "lt": "<"
+        case "gt": ">"
+        case "quot": "\""
+        case "apos", "#39": "'"
+        case "nbsp": " "
+        default:
+            if name.hasPrefix("#x") || name.hasPrefix("#X") { UInt32(name.dropFirst(2), radix: 16).flatMap(Unicode.Scalar.init) }
+            else if name.hasPrefix("#") { UInt32(name.dropFirst()).flatMap(Unicode.Scalar.init) }
+            else { nil }
+        }
+    }
+
+    /// Whitespace runs collapsed to one space, quoted lines of an earlier message left out, cut at
+    /// ``maximumLength`` characters on a word boundary when one is near; nil when nothing readable is left.
+    static func tidy(_ text: String) -> String? {
+        var words: [Substring] = []
+        var count = 0
+        for line in text.split(whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }) where !line.trimmedOfWhitespace.hasPrefix(">") {
+            for word in line.split(whereSeparator: { $0.isWhitespace || $0 == "\u{FFFD}" }) {
+                words.append(word)
+                count += word.count + 1
+                if count > maximumLength { break }
+            }
+            if count > maximumLength { break }
+        }
+        var snippet = words.joined(separator: " ")
+        if snippet.count > maximumLength {
+            let cut = snippet.index(snippet.startIndex, offsetBy: maximumLength)
+            let space = snippet[..<cut].lastIndex(of: " ")
+            snippet = String(snippet[..<(space.flatMap { snippet.distance(from: snippet.startIndex, to: $0) > maximumLength * 3 / 4 ? $0 : nil } ?? cut)]) + "…"
+        }
+        return snippet.isEmpty ? nil : snippet
+    }
+}
