@@ -27,32 +27,43 @@ public enum MessageSnippet {
             let (type, parameters) = contentType.map(Self.parseContentType) ?? ("text/plain", [:])
             self.type = type
             self.parameters = parameters
-            self.transferEncoding = transferEncoding.map { String(decoding: $0, as: UTF8.self).trimmedOfWhitespace.lowercased() } ?? "7bit"
+            self.transferEncoding = transferEncoding.map { Self.token($0[...]) } ?? "7bit"
         }
 
-        /// `text/plain; charset="koi8-r"` → ("text/plain", ["charset": "koi8-r"]); parameter names lower-cased,
-        /// quoted values unquoted.
+        /// `text/plain; charset="koi8-r"` → ("text/plain", ["charset": "koi8-r"]): the type and parameter names
+        /// lower-cased, quoted values unquoted. On the bytes: this runs for every message and every part.
         static func parseContentType(_ value: [UInt8]) -> (String, [String: String]) {
-            var pieces: [String] = []
-            var current: [UInt8] = []
+            var pieces: [ArraySlice<UInt8>] = []
+            var start = 0
             var quoted = false
-            for byte in value {
-                if byte == UInt8(ascii: "\"") { quoted.toggle(); continue }
+            for (index, byte) in value.enumerated() {
+                if byte == UInt8(ascii: "\"") { quoted.toggle() }
                 if byte == UInt8(ascii: ";"), !quoted {
-                    pieces.append(String(decoding: current, as: UTF8.self))
-                    current = []
-                    continue
+                    pieces.append(value[start..<index])
+                    start = index + 1
                 }
-                current.append(byte)
             }
-            pieces.append(String(decoding: current, as: UTF8.self))
-            let type = pieces[0].trimmedOfWhitespace.lowercased()
+            pieces.append(value[start...])
+            let type = token(pieces[0])
             var parameters: [String: String] = [:]
             for piece in pieces.dropFirst() {
-                guard let equals = piece.firstIndex(of: "=") else { continue }
-                parameters[piece[..<equals].trimmedOfWhitespace.lowercased()] = piece[piece.index(after: equals)...].trimmedOfWhitespace
+                guard let equals = piece.firstIndex(of: UInt8(ascii: "=")) else { continue }
+                var raw = trimmed(piece[(equals + 1)...])
+                if raw.first == UInt8(ascii: "\""), raw.count >= 2, raw.last == UInt8(ascii: "\"") { raw = raw.dropFirst().dropLast() }
+                parameters[token(piece[..<equals])] = String(decoding: raw, as: UTF8.self)
             }
             return (type.isEmpty ? "text/plain" : type, parameters)
+        }
+
+        /// Trimmed of ASCII blanks and lower-cased (ASCII only: tokens are ASCII).
+        static func token(_ bytes: ArraySlice<UInt8>) -> String {
+            String(decoding: trimmed(bytes).map { (0x41...0x5A).contains($0) ? $0 + 32 : $0 }, as: UTF8.self)
+        }
+
+        static func trimmed(_ bytes: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
+            let blank = { (byte: UInt8) in byte == 0x20 || byte == 0x09 || byte == 0x0D || byte == 0x0A }
+            guard let first = bytes.firstIndex(where: { !blank($0) }), let last = bytes.lastIndex(where: { !blank($0) }) else { return [] }
+            return bytes[first...last]
         }
     }
 
@@ -65,8 +76,7 @@ public enum MessageSnippet {
             for (header, content) in parts(of: body, boundary: Array(boundary.utf8)) {
                 let inner = Part(contentType: header.value("Content-Type"), transferEncoding: header.value("Content-Transfer-Encoding"))
                 // Attachments are not what the mail says.
-                if let disposition = header.value("Content-Disposition"),
-                   String(decoding: disposition, as: UTF8.self).trimmedOfWhitespace.lowercased().hasPrefix("attachment") { continue }
+                if let disposition = header.value("Content-Disposition"), Part.token(disposition[...]).hasPrefix("attachment") { continue }
                 if inner.type == "text/html" {
                     if html == nil { html = text(of: inner, body: content, depth: depth + 1) }
                     continue
@@ -254,25 +264,81 @@ public enum MessageSnippet {
         }
     }
 
-    /// Whitespace runs collapsed to one space, quoted lines of an earlier message left out, cut at
-    /// ``maximumLength`` characters on a word boundary when one is near; nil when nothing readable is left.
+    /// Whitespace runs collapsed to one space, quoted lines of an earlier message (`>`) left out, cut at
+    /// ``maximumLength`` characters (Unicode scalars) on a word boundary when one is near; nil when nothing readable is
+    /// left. One pass over the UTF-8 bytes: splitting into lines and words of `Character`s, or asking each scalar's
+    /// Unicode properties, cost more than fetching the bytes from the server.
     static func tidy(_ text: String) -> String? {
-        var words: [Substring] = []
-        var count = 0
-        for line in text.split(whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }) where !line.trimmedOfWhitespace.hasPrefix(">") {
-            for word in line.split(whereSeparator: { $0.isWhitespace || $0 == "\u{FFFD}" }) {
-                words.append(word)
-                count += word.count + 1
-                if count > maximumLength { break }
+        let bytes = Array(text.utf8)
+        var output: [UInt8] = []
+        output.reserveCapacity(min(bytes.count, maximumLength * 4))
+        var length = 0
+        var lastSpace: (byte: Int, length: Int)?
+        var pendingSpace = false
+        var atLineStart = true
+        var quotedLine = false
+        var truncated = false
+        var index = 0
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == 10 || byte == 13 {
+                atLineStart = true
+                quotedLine = false
+                pendingSpace = length > 0
+                index += 1
+                continue
             }
-            if count > maximumLength { break }
+            let width = byte < 0x80 ? 1 : byte >= 0xF0 ? 4 : byte >= 0xE0 ? 3 : byte >= 0xC0 ? 2 : 1
+            if quotedLine {
+                index += width
+                continue
+            }
+            if let blank = blankWidth(bytes, at: index) {
+                pendingSpace = length > 0
+                index += blank
+                continue
+            }
+            if atLineStart {
+                atLineStart = false
+                if byte == UInt8(ascii: ">") {
+                    quotedLine = true
+                    index += 1
+                    continue
+                }
+            }
+            if length + (pendingSpace ? 2 : 1) > maximumLength {
+                truncated = true
+                break
+            }
+            if pendingSpace {
+                lastSpace = (output.count, length)
+                output.append(0x20)
+                length += 1
+                pendingSpace = false
+            }
+            output += bytes[index..<min(bytes.count, index + width)]
+            length += 1
+            index += width
         }
-        var snippet = words.joined(separator: " ")
-        if snippet.count > maximumLength {
-            let cut = snippet.index(snippet.startIndex, offsetBy: maximumLength)
-            let space = snippet[..<cut].lastIndex(of: " ")
-            snippet = String(snippet[..<(space.flatMap { snippet.distance(from: snippet.startIndex, to: $0) > maximumLength * 3 / 4 ? $0 : nil } ?? cut)]) + "…"
+        guard length > 0 else { return nil }
+        guard truncated else { return String(decoding: output, as: UTF8.self) }
+        // On the last word boundary when it is not too far back.
+        if let lastSpace, lastSpace.length > maximumLength * 3 / 4 { output.removeSubrange(lastSpace.byte...) }
+        return String(decoding: output, as: UTF8.self) + "…"
+    }
+
+    /// The width in bytes of the whitespace character at `index` (ASCII blanks, no-break and typographic spaces,
+    /// U+FFFD left by undecodable bytes); nil when it is not one.
+    private static func blankWidth(_ bytes: [UInt8], at index: Int) -> Int? {
+        let byte = bytes[index]
+        if byte < 0x80 { return byte == 0x20 || byte == 0x09 || byte == 0x0B || byte == 0x0C ? 1 : nil }
+        func next(_ offset: Int) -> UInt8 { index + offset < bytes.count ? bytes[index + offset] : 0 }
+        switch (byte, next(1)) {
+        case (0xC2, 0xA0): return 2                                                        // U+00A0
+        case (0xE2, 0x80) where (0x80...0x8A).contains(next(2)) || next(2) == 0xAF: return 3  // U+2000–200A, U+202F
+        case (0xE3, 0x80) where next(2) == 0x80: return 3                                   // U+3000
+        case (0xEF, 0xBF) where next(2) == 0xBD: return 3                                   // U+FFFD
+        default: return nil
         }
-        return snippet.isEmpty ? nil : snippet
     }
 }

@@ -98,7 +98,7 @@ public struct SyncedMessage: Sendable, Hashable {
         self.responderFields = responderFields
         snippet = text.flatMap { MessageSnippet.extract(header: fields, body: $0.bytes.readableBytesView) }
         isBulk = fields.has("List-Id") || fields.has("List-Unsubscribe")
-            || ["bulk", "list", "junk"].contains(where: { precedence.contains($0) })
+            || (!precedence.isEmpty && ["bulk", "list", "junk"].contains(where: { precedence.contains($0) }))
             || !autoSubmitted.trimmedOfWhitespace.hasPrefix("no")
     }
 
