@@ -193,6 +193,12 @@ extension CRMDatabase {
 
     private static func appendJSONString(_ text: String, to json: inout String) {
         json += "\""
+        // Most values (a mail's snippet, its folder) need no escape: appended whole, not scalar by scalar.
+        if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            json += text
+            json += "\""
+            return
+        }
         for scalar in text.unicodeScalars {
             switch scalar {
             case "\"": json += "\\\""
