@@ -175,7 +175,7 @@ public enum MessageSnippet {
             if index + 1 >= body.count || (index + 2 >= body.count && body[index + 1] != 10) { break }
             if body[index + 1] == 10 { index += 2; continue }
             if body[index + 1] == 13, body[index + 2] == 10 { index += 3; continue }
-            if let high = hex(body[index + 1]), let low = hex(body[index + 2]) {
+            if let high = EncodedWords.hex(body[index + 1]), let low = EncodedWords.hex(body[index + 2]) {
                 output.append(high << 4 | low)
             } else {
                 output += body[index...index + 2]
@@ -183,15 +183,6 @@ public enum MessageSnippet {
             index += 3
         }
         return output
-    }
-
-    private static func hex(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-        default: nil
-        }
     }
 
     /// UTF-8 cut in the middle of a character: the incomplete sequence at the end is dropped (single-byte charsets
