@@ -1,4 +1,4 @@
-// libFuzzer target for the IMAP response decoder and the RFC 2047 / address-list decoding. A plain `swift build`
+// libFuzzer target for the IMAP response decoder, the RFC 2047 / address-list decoding and the body snippet. A plain `swift build`
 // builds it as a do-nothing program; built with `--sanitize=fuzzer --sanitize=address` libFuzzer calls
 // `LLVMFuzzerTestOneInput` (see README, "Fuzzing").
 //
@@ -19,6 +19,17 @@ public func fuzzIMAPDecoder(_ start: UnsafePointer<UInt8>, _ count: Int) -> CInt
     }
     _ = EncodedWords.decode(bytes)
     _ = MailAddress.parseList(String(decoding: bytes, as: UTF8.self))
+    // The snippet from a header and a body cut anywhere (the input's first byte chooses where), and from the input as
+    // the body of a multipart and of a quoted-printable and a base64 text: never longer than its limit.
+    let split = count > 1 ? Int(bytes[0]) % count : 0
+    for (header, body) in [(Array(bytes[..<split]), Array(bytes[split...])),
+                           (Array("Content-Type: multipart/mixed; boundary=b\r\n\r\n".utf8), bytes),
+                           (Array("Content-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n".utf8), bytes),
+                           (Array("Content-Type: text/plain; charset=koi8-r\r\nContent-Transfer-Encoding: base64\r\n\r\n".utf8), bytes)] {
+        if let snippet = MessageSnippet.extract(header: MessageHeader(header), body: body) {
+            precondition(!snippet.isEmpty && snippet.unicodeScalars.count <= MessageSnippet.maximumLength + 1, "snippet too long")
+        }
+    }
     return 0
 }
 
