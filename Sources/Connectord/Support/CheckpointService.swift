@@ -1,4 +1,5 @@
 import CRMCore
+import Dispatch
 import Logging
 import ServiceLifecycle
 
@@ -13,7 +14,7 @@ struct CheckpointService: Service {
         var failures = 0
         while !Task.isCancelledOrShuttingDown {
             do {
-                try checkpointer.checkpoint()
+                try await checkpointOffThePool()
                 failures = 0
             } catch {
                 failures += 1
@@ -25,8 +26,21 @@ struct CheckpointService: Service {
             try? await Task.sleep(for: interval)
         }
         // Last one on the way out: the next start opens a short log.
-        try? checkpointer.checkpoint()
+        _ = try? checkpointer.checkpoint()
     }
+
+    /// A checkpoint under load copies and syncs for a few hundred milliseconds: on a thread of its own, not one of the
+    /// cooperative pool's (two on a 2-core machine), which the HTTP handlers need meanwhile.
+    private func checkpointOffThePool() async throws {
+        let checkpointer = self.checkpointer
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            Self.queue.async {
+                continuation.resume(with: Result { try checkpointer.checkpoint() }.map { _ in () })
+            }
+        }
+    }
+
+    private static let queue = DispatchQueue(label: "connectord.checkpoint", qos: .utility)
 }
 
 extension Task where Success == Never, Failure == Never {
