@@ -110,7 +110,8 @@ public struct InboundMessage: Sendable, Hashable {
     /// A raw RFC 5322 message: header fields (RFC 2047 words decoded) and the body as text. Lenient like the mail
     /// capture: a broken header line is skipped; a message without a usable From is refused.
     public static func parse(rfc5322 bytes: [UInt8]) throws(AfterHoursError) -> InboundMessage {
-        let split = headerEnd(bytes)
+        // No empty line: the message is all header.
+        let split = MessageHeader.split(bytes) ?? (bytes.count, bytes.count)
         let header = MessageHeader(bytes[..<split.headerEnd])
         guard let from = header.addresses("From").first?.address else { throw .invalid("the message has no From address") }
         let headers = header.fields.map { Header($0.name, EncodedWords.decode($0.value)) }
@@ -122,19 +123,6 @@ public struct InboundMessage: Sendable, Hashable {
             inReplyTo: header.messageIDs("In-Reply-To"), references: header.messageIDs("References"),
             date: header.value("Date").flatMap { MessageDate(String(decoding: $0, as: UTF8.self)) }.map { Date(timeIntervalSince1970: TimeInterval($0.secondsSince1970)) },
             headers: headers, text: String(decoding: body.prefix(64 << 10), as: UTF8.self))
-    }
-
-    /// Where the header ends (the empty line) and the body starts.
-    private static func headerEnd(_ bytes: [UInt8]) -> (headerEnd: Int, bodyStart: Int) {
-        var index = 0
-        while index < bytes.count {
-            if bytes[index] == 10 {
-                if index + 1 < bytes.count, bytes[index + 1] == 10 { return (index + 1, index + 2) }
-                if index + 2 < bytes.count, bytes[index + 1] == 13, bytes[index + 2] == 10 { return (index + 1, index + 3) }
-            }
-            index += 1
-        }
-        return (bytes.count, bytes.count)
     }
 
     static func parseDate(_ text: String) -> Date? {

@@ -38,3 +38,27 @@ import Testing
         #expect(MessageHeader(Array("Message-ID: bare-id@host".utf8)).messageIDs("message-id") == ["bare-id@host"])
     }
 }
+
+/// Where a header block ends: the raw webhook message and every MIME part of the snippet are split by it.
+@Suite struct MessageHeaderSplitTests {
+    @Test func splitsAtTheEmptyLineWithEitherLineEnding() throws {
+        let crlf = Array("From: a@b.example\r\nSubject: x\r\n\r\nbody".utf8)
+        let split = try #require(MessageHeader.split(crlf))
+        #expect(String(decoding: crlf[split.bodyStart...], as: UTF8.self) == "body")
+        #expect(MessageHeader(crlf[..<split.headerEnd]).value("Subject") == Array("x".utf8))
+        let lf = Array("From: a@b.example\n\nbody\n\nmore".utf8)
+        #expect(MessageHeader.split(lf).map { String(decoding: lf[$0.bodyStart...], as: UTF8.self) } == "body\n\nmore")
+    }
+
+    @Test func noHeaderAtAllAndNoEndOfHeader() {
+        #expect(MessageHeader.split(Array("\r\nhello".utf8)).map { [$0.headerEnd, $0.bodyStart] } == [0, 2])
+        #expect(MessageHeader.split(Array("\nhello".utf8)).map { [$0.headerEnd, $0.bodyStart] } == [0, 1])
+        // Cut before the empty line (a partial fetch), or a message that is all header.
+        #expect(MessageHeader.split(Array("Content-Type: text/pla".utf8)) == nil)
+        #expect(MessageHeader.split(Array("From: a@b.example\r\n\r".utf8)) == nil)
+        #expect(MessageHeader.split([UInt8]()) == nil)
+        // A slice keeps its own indices.
+        let bytes = Array("xxFrom: a\r\n\r\nb".utf8)
+        #expect(MessageHeader.split(bytes[2...])?.bodyStart == 13)
+    }
+}

@@ -14,6 +14,27 @@ public struct MessageHeader: Sendable, Hashable {
 
     public var fields: [Field]
 
+    /// Where the header block of a message or MIME part ends and its body begins: at the empty line (CRLF or bare LF
+    /// endings), or at once when the bytes start with it (no header at all). Nil when there is no empty line: the
+    /// bytes are all header, or were cut before its end.
+    public static func split<Bytes: RandomAccessCollection<UInt8>>(_ bytes: Bytes) -> (headerEnd: Bytes.Index, bodyStart: Bytes.Index)? {
+        let start = bytes.startIndex
+        if bytes.first == 10 { return (start, bytes.index(after: start)) }
+        if bytes.count >= 2, bytes[start] == 13, bytes[bytes.index(after: start)] == 10 { return (start, bytes.index(start, offsetBy: 2)) }
+        var index = start
+        while index < bytes.endIndex {
+            if bytes[index] == 10 {
+                let next = bytes.index(after: index)
+                if next < bytes.endIndex, bytes[next] == 10 { return (next, bytes.index(after: next)) }
+                if bytes.distance(from: next, to: bytes.endIndex) >= 2, bytes[next] == 13, bytes[bytes.index(after: next)] == 10 {
+                    return (next, bytes.index(next, offsetBy: 2))
+                }
+            }
+            index = bytes.index(after: index)
+        }
+        return nil
+    }
+
     public init<Bytes: Collection<UInt8>>(_ bytes: Bytes) {
         var fields: [Field] = []
         var line: [UInt8] = []

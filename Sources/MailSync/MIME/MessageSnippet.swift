@@ -97,54 +97,37 @@ public enum MessageSnippet {
     /// whose header the cut interrupted is left out.
     static func parts(of body: [UInt8], boundary: [UInt8]) -> [(MessageHeader, [UInt8])] {
         let delimiter = [UInt8(ascii: "-"), UInt8(ascii: "-")] + boundary
-        // Delimiter lines: "--boundary" at the start of a line.
-        var starts: [(lineStart: Int, after: Int)] = []
+        // Delimiter lines: "--boundary" at the start of a line; "--boundary--" closes the multipart, and nothing after
+        // it is a part.
+        var delimiters: [(lineStart: Int, after: Int)] = []
+        var closed = false
         var index = 0
         while index + delimiter.count <= body.count {
-            if (index == 0 || body[index - 1] == UInt8(ascii: "\n")), body[index..<index + delimiter.count].elementsEqual(delimiter) {
-                var end = index + delimiter.count
-                while end < body.count, body[end] != UInt8(ascii: "\n") { end += 1 }
-                starts.append((index, min(end + 1, body.count)))
-                // "--boundary--" closes the multipart: nothing after it is a part.
-                if body.count >= index + delimiter.count + 2, body[index + delimiter.count] == UInt8(ascii: "-"),
-                   body[index + delimiter.count + 1] == UInt8(ascii: "-") { break }
-                index = end
-            } else {
+            guard index == 0 || body[index - 1] == UInt8(ascii: "\n"), body[index..<index + delimiter.count].elementsEqual(delimiter) else {
                 index += 1
+                continue
             }
+            var end = index + delimiter.count
+            closed = body[end...].starts(with: [UInt8(ascii: "-"), UInt8(ascii: "-")])
+            while end < body.count, body[end] != UInt8(ascii: "\n") { end += 1 }
+            delimiters.append((index, min(end + 1, body.count)))
+            if closed { break }
+            index = end
         }
         var result: [(MessageHeader, [UInt8])] = []
-        for (number, start) in starts.enumerated() {
-            let isClose = body.count >= start.lineStart + delimiter.count + 2 && body[start.lineStart + delimiter.count] == UInt8(ascii: "-")
-                && body[start.lineStart + delimiter.count + 1] == UInt8(ascii: "-")
-            if isClose { break }
+        // Each delimiter but a closing one opens a part.
+        for (number, start) in delimiters.enumerated() where !(closed && number == delimiters.count - 1) {
             // The part runs to the CRLF before the next delimiter, or to the end of what was fetched.
-            var end = number + 1 < starts.count ? starts[number + 1].lineStart : body.count
-            if number + 1 < starts.count {
+            var end = number + 1 < delimiters.count ? delimiters[number + 1].lineStart : body.count
+            if number + 1 < delimiters.count {
                 if end > start.after, body[end - 1] == UInt8(ascii: "\n") { end -= 1 }
                 if end > start.after, body[end - 1] == UInt8(ascii: "\r") { end -= 1 }
             }
             let content = Array(body[start.after..<max(start.after, end)])
-            guard let split = headerEnd(content) else { continue }
-            result.append((MessageHeader(content[..<split.header]), Array(content[split.body...])))
+            guard let split = MessageHeader.split(content) else { continue }
+            result.append((MessageHeader(content[..<split.headerEnd]), Array(content[split.bodyStart...])))
         }
         return result
-    }
-
-    /// Where a part's header ends (an empty line) and its body begins; nil when the header is incomplete.
-    static func headerEnd(_ bytes: [UInt8]) -> (header: Int, body: Int)? {
-        // A part with no header at all starts with the empty line.
-        if bytes.starts(with: [13, 10]) { return (0, 2) }
-        if bytes.starts(with: [10]) { return (0, 1) }
-        var index = 0
-        while index < bytes.count {
-            if bytes[index] == 10 {
-                if index + 1 < bytes.count, bytes[index + 1] == 10 { return (index + 1, index + 2) }
-                if index + 2 < bytes.count, bytes[index + 1] == 13, bytes[index + 2] == 10 { return (index + 1, index + 3) }
-            }
-            index += 1
-        }
-        return nil
     }
 
     /// The body's bytes without their Content-Transfer-Encoding; a group or escape cut off at the end is dropped.
