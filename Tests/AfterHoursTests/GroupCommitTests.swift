@@ -2,6 +2,7 @@ import AfterHours
 import AfterHoursCapture
 import CRMCore
 import Foundation
+import GRDB
 import Testing
 
 /// The webhook's path: decisions of concurrent requests written together (group commit), each as if alone.
@@ -72,5 +73,39 @@ struct GroupCommitTests {
         #expect(try team.count("SELECT count(*) FROM activity") == 2)
         let retried = try team.database.respond(to: [job("broken")])
         #expect((try? retried[0].get())?.replayed == false)
+    }
+
+    @Test("a store that cannot write: every request waiting in the transaction gets 503 (the provider retries) and nothing is half recorded; the retry is answered once")
+    func aStoreThatCannotWriteAnswers503() async throws {
+        let team = try Team()
+        let signature = WebhookSignature(secret: "group-commit-secret")
+        let webhook = InboundWebhook(responder: team.responder, signature: signature)
+        func send(_ n: Int) async -> Result<ResponderOutcome, InboundWebhook.Rejection> {
+            let json = #"{"from":"p\#(n)@newco.example","to":"info@ours.example","subject":"Hello","messageId":"<down.\#(n)@newco.example>","text":"Hi"}"#
+            let body = Array(json.utf8)
+            let now = Int64(Date().timeIntervalSince1970)
+            do {
+                return .success(try await webhook.receive(body: body, contentType: "application/json", timestamp: "\(now)",
+                                                          signatureHeader: signature.sign(body: body, timestamp: now)))
+            } catch {
+                return .failure(error)
+            }
+        }
+        try await team.database.writer.writeWithoutTransaction { try $0.execute(sql: "PRAGMA query_only = 1") }
+        let refused = await withTaskGroup(of: Result<ResponderOutcome, InboundWebhook.Rejection>.self) { group in
+            for n in 0..<8 { group.addTask { await send(n) } }
+            return await group.reduce(into: []) { $0.append($1) }
+        }
+        for result in refused {
+            guard case .failure(let rejection) = result else { Issue.record("answered while the store cannot write"); continue }
+            #expect(rejection.status == 503 && rejection.kind == "store")
+        }
+        try await team.database.writer.writeWithoutTransaction { try $0.execute(sql: "PRAGMA query_only = 0") }
+        #expect(try team.count("SELECT count(*) FROM responderMessage") == 0)
+        #expect(try team.count("SELECT count(*) FROM activity") == 0)
+        let retried = await send(3)
+        #expect((try? retried.get())?.message.decision == .replied)
+        #expect((try? (await send(3)).get())?.replayed == true)
+        #expect(try team.count("SELECT count(*) FROM outboundMail") == 1)
     }
 }
