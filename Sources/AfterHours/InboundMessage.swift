@@ -145,14 +145,14 @@ public struct InboundMessage: Sendable, Hashable {
 }
 
 extension InboundMessage {
-    /// A message the mailbox sync captured: its header fields and the fields a responder decides by. Nil without a
-    /// From address.
+    /// A message the mailbox sync captured: its header fields, the fields a responder decides by, and its snippet as
+    /// the text (so an urgent word in the first lines counts as in a webhook's message). Nil without a From address.
     public init?(synced message: SyncedMessage) {
         guard let from = message.from.first?.address else { return nil }
         let headers = message.responderFields.sorted { $0.key < $1.key }.map { Header($0.key, $0.value) }
         self.init(
             from: from, returnPath: message.responderFields["Return-Path"].map(Self.unbracket), to: (message.to + message.cc).map(\.address),
             subject: message.subject ?? "", messageId: message.messageID, inReplyTo: message.inReplyTo, references: message.references,
-            date: message.date.map { Date(timeIntervalSince1970: TimeInterval($0.secondsSince1970)) }, headers: headers)
+            date: message.date.map { Date(timeIntervalSince1970: TimeInterval($0.secondsSince1970)) }, headers: headers, text: message.snippet ?? "")
     }
 }

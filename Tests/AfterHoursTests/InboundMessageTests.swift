@@ -1,5 +1,7 @@
 import AfterHours
 import Foundation
+import MailSync
+import NIOCore
 import Testing
 
 /// The webhook's two body formats, and what each refuses with a specific message.
@@ -75,5 +77,29 @@ import Testing
             _ = try? InboundMessage.parse(json: Data(bytes))
             _ = try? InboundMessage.parse(rfc5322: bytes)
         }
+    }
+}
+
+/// The mailbox switch's messages: what the IMAP sync fetched, for the responder.
+@Suite struct SyncedInboundMessageTests {
+    func synced(_ header: String, body: String) throws -> SyncedMessage {
+        try #require(SyncedMessage(folder: "INBOX", attributes: [
+            .uid(7),
+            .body(section: "HEADER.FIELDS (FROM TO SUBJECT MESSAGE-ID)", origin: nil, IMAPLiteral(bytes: ByteBuffer(string: header))),
+            .body(section: "TEXT", origin: 0, IMAPLiteral(bytes: ByteBuffer(string: body))),
+        ]))
+    }
+
+    @Test func theSnippetIsTheTextSoAnUrgentWordInTheBodyCounts() throws {
+        let message = try synced("From: Ivan <ivan@acme.example>\r\nTo: info@ours.example\r\nSubject: Server\r\nMessage-ID: <s.1@acme.example>\r\n\r\n",
+                                 body: "Добрый вечер,\r\nэто срочно: сервер не отвечает.\r\n")
+        let inbound = try #require(InboundMessage(synced: message))
+        #expect(inbound.text == "Добрый вечер, это срочно: сервер не отвечает.")
+        #expect(UrgencyRules().keywordReason(for: inbound) == "keyword 'срочно'")
+    }
+
+    @Test func bulkMailHasNoSnippet() throws {
+        let message = try synced("From: news@letters.example\r\nList-Id: <offers.letters.example>\r\nSubject: Offers\r\n\r\n", body: "Urgent offer!")
+        #expect(message.isBulk && message.snippet == nil)
     }
 }

@@ -28,7 +28,7 @@ public struct SyncedMessage: Sendable, Hashable {
     /// List-Unsubscribe, X-Auto-Response-Suppress — those present, with their values.
     public var responderFields: [String: String]
     /// The first words of the message's text (``MessageSnippet``), from the first ``snippetBytes`` of its body; nil
-    /// when they hold no readable text.
+    /// when they hold no readable text, and for bulk mail.
     public var snippet: String?
 
     /// Every address of the message (From, To, Cc), lower-cased.
@@ -96,10 +96,11 @@ public struct SyncedMessage: Sendable, Hashable {
             if let value = fields.value(name) { responderFields[name] = String(decoding: value, as: UTF8.self) }
         }
         self.responderFields = responderFields
-        snippet = text.flatMap { MessageSnippet.extract(header: fields, body: $0.bytes.readableBytesView) }
         isBulk = fields.has("List-Id") || fields.has("List-Unsubscribe")
             || (!precedence.isEmpty && ["bulk", "list", "junk"].contains(where: { precedence.contains($0) }))
             || !autoSubmitted.trimmedOfWhitespace.hasPrefix("no")
+        // Bulk mail is neither captured nor answered: its snippet would be read by nobody.
+        snippet = isBulk ? nil : text.flatMap { MessageSnippet.extract(header: fields, body: $0.bytes.readableBytesView) }
     }
 
     /// `<Abc.1@Example.COM>` → `Abc.1@example.com`: the local part is case-sensitive (RFC 5322 compares ids
