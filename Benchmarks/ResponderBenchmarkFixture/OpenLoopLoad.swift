@@ -144,10 +144,11 @@ public enum OpenLoopLoad {
             }
             var one: Int32 = 1
             setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
-            guard connected == 0 else { close(fd); return nil }
+            // A failed initializer still runs deinit (all stored properties are set), which closes the descriptor.
+            guard connected == 0 else { return nil }
         }
 
-        deinit { close(fd) }
+        deinit { if fd >= 0 { close(fd) } }
 
         func send(_ request: [UInt8]) -> Bool {
             received = 0
