@@ -365,3 +365,10 @@ let package = Package(
         ),
     ]
 )
+
+// `Fuzz/run` sets CONNECTORD_FUZZ and builds with `-Xswiftc -sanitize=fuzzer,address`: flags every module then gets,
+// the benchmark plugin's tool included, which has a `main` of its own and cannot link with libFuzzer. The fuzz build
+// leaves the benchmarks out.
+if Context.environment["CONNECTORD_FUZZ"] != nil {
+    package.targets.removeAll { !($0.plugins ?? []).isEmpty }
+}
