@@ -136,10 +136,19 @@ final class MailboxFixture: @unchecked Sendable {
         return database
     }
 
+    private var committed = 0
+    private let memoryReport = ProcessInfo.processInfo.environment["MAIL_BENCH_MEMORY"] != nil
     func commit(_ batch: [SyncedMessage], _ cursor: MailboxCursor, _ store: CRMDatabase) throws {
         let activities = batch.compactMap { filing.activity(for: $0) }
         let value = String(decoding: try JSONEncoder().encode(cursor), as: UTF8.self)
         try store.capture(activities, cursor: SourceCursor(source: "mail:alice", value: value))
+        committed += batch.count
+        // MAIL_BENCH_MEMORY=1: the process's resident memory, private (heap, SQLite's page cache) and file-backed
+        // (code, and the store's pages SQLite reads through its memory map), every 20,000 messages.
+        if memoryReport, committed % 20_000 < batch.count, let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) {
+            let lines = status.split(separator: "\n").filter { $0.hasPrefix("VmHWM") || $0.hasPrefix("RssAnon") || $0.hasPrefix("RssFile") }
+            FileHandle.standardError.write(Data("\(committed) messages: \(lines.joined(separator: " | "))\n".utf8))
+        }
     }
 
     func sync(into store: CRMDatabase, cursor: MailboxCursor) async throws -> MailboxCursor {

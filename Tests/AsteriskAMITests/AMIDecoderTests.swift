@@ -158,6 +158,27 @@ enum Corpus {
         #expect(frames == [.message(AMIMessage(["Event": "Hangup", "Uniqueid": "1.2"]))])
     }
 
+    /// Messages keep their fields in storage the decoder shares between many of them: every message, kept long
+    /// after the decoder has moved on to new storage (and one with more fields than a whole store), still reads its
+    /// own headers.
+    @Test func messagesKeptPastManyStoresReadTheirOwnFields() throws {
+        var text = ""
+        for n in 0..<3_000 { text += "Event: Newstate\r\nUniqueid: 1530020288.\(n)\r\nChannelState: \(n % 7)\r\n\r\n" }
+        text += "Response: Success\r\n" + (0..<5_000).map { "Output: line \($0)\r\n" }.joined() + "\r\n"
+        text += "Event: Hangup\r\nUniqueid: last\r\n\r\n"
+        let frames = try Corpus.decodeAll(Array(text.utf8), chunks: { _ in 1_000 })
+        let messages = frames.compactMap { if case .message(let m) = $0 { m } else { nil } }
+        #expect(messages.count == 3_002)
+        for (n, message) in messages.prefix(3_000).enumerated() {
+            guard message["Uniqueid"] == "1530020288.\(n)", message["ChannelState"] == "\(n % 7)" else {
+                Issue.record("message \(n) reads \(message)")
+                return
+            }
+        }
+        #expect(messages[3_000].values("Output") == (0..<5_000).map { "line \($0)" })
+        #expect(messages[3_001].headers == [AMIMessage.Header("Event", "Hangup"), AMIMessage.Header("Uniqueid", "last")])
+    }
+
     @Test func invalidUTF8NeverCrashes() throws {
         var bytes = Array("Event: Newchannel\r\nCallerIDName: ".utf8)
         bytes += [0xC3, 0x28, 0xFF, 0xFE]

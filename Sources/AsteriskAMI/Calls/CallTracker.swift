@@ -67,7 +67,7 @@ public struct CallTracker {
             break
         }
         signals.removeAll(keepingCapacity: true)
-        channels.handle(event, into: &signals)
+        channels.handle(event, named: name, into: &signals)
         for signal in signals { assembler.apply(signal, at: time, finished: &finished) }
         if name == "Hangup", let uniqueid = event["Uniqueid"] {
             let live = channels.channels

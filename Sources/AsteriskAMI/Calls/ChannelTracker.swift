@@ -8,10 +8,11 @@
 ///
 /// Events about channels the tracker never saw (it connected mid-call) are counted and ignored.
 final class ChannelTracker {
-    private(set) var channels: [String: TrackedChannel] = [:]
-    private var bridges: [String: Bridge] = [:]
+    // One owner, never shared across threads: no dynamic exclusivity checks on these hot properties.
+    @exclusivity(unchecked) private(set) var channels: [String: TrackedChannel] = [:]
+    @exclusivity(unchecked) private var bridges: [String: Bridge] = [:]
     /// Events that named a channel or bridge we do not know.
-    private(set) var unknownReferences = 0
+    @exclusivity(unchecked) private(set) var unknownReferences = 0
 
     private static let down = 0, ringing = 5, up = 6
 
@@ -26,8 +27,8 @@ final class ChannelTracker {
         bridges.removeAll(keepingCapacity: true)
     }
 
-    func handle(_ event: AMIMessage, into signals: inout [CallSignal]) {
-        guard case .event(let name) = event.kind else { return }
+    /// One event, whose name (`Event:`) the caller has read.
+    func handle(_ event: AMIMessage, named name: String, into signals: inout [CallSignal]) {
         switch name {
         case "Newchannel": newChannel(event)
         case "Newstate": newState(event, &signals)

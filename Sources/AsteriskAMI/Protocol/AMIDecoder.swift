@@ -64,6 +64,8 @@ public struct AMIDecoder: NIOSingleStepByteToMessageDecoder {
     // which does not move until the message is complete.
     private var scanned = 0
     private var fields: [AMIMessage.Field] = []
+    /// Where finished messages' fields are kept (see ``AMIFieldStore``).
+    private var store = AMIFieldStore(capacity: AMIFieldStore.defaultCapacity)
     private var inCommandOutput = false
     private var commandOutputStarted = false
     private var skipping = false
@@ -94,7 +96,14 @@ public struct AMIDecoder: NIOSingleStepByteToMessageDecoder {
                 return nil
             case .message:
                 let bytes = buffer.readSlice(length: scanned)!
-                let message = AMIMessage(bytes: bytes, fields: fields)
+                let message = fields.withUnsafeBufferPointer { fields in
+                    var start = store.append(fields)
+                    if start == nil {
+                        store = AMIFieldStore(capacity: max(AMIFieldStore.defaultCapacity, fields.count))
+                        start = store.append(fields)
+                    }
+                    return AMIMessage(bytes: bytes, store: store, fieldsStart: start!, fieldCount: fields.count)
+                }
                 resetMessage()
                 return .message(message)
             case .banner(let start, let end):
@@ -136,6 +145,20 @@ public struct AMIDecoder: NIOSingleStepByteToMessageDecoder {
         guard let base = raw.baseAddress else { return .needMoreData }
         let count = raw.count
         while scanned < count {
+            if !skipping, !inCommandOutput, !commandOutputStarted, let colon = Self.nameEnd(raw, from: scanned), raw[colon] == UInt8(ascii: ":") {
+                // The common line, `Name: value`: the name is read once, here, and only the value is searched for
+                // the line's end (the general path below finds the end first and then reads the name again).
+                guard let hit = memchr(base + colon + 1, 0x0A, count - colon - 1) else { return .needMoreData }
+                let lineStart = scanned
+                let newline = UnsafeRawPointer(hit) - base
+                var lineEnd = newline
+                if raw[lineEnd - 1] == 0x0D, lineEnd - 1 > colon { lineEnd -= 1 }
+                scanned = newline + 1
+                appendHeader(raw, lineStart, colon, lineEnd)
+                if scanned > limits.maxMessageBytes { return .overLimit(AMIDecodingError.messageTooLarge) }
+                if fields.count > limits.maxFields { return .overLimit(AMIDecodingError.tooManyHeaders) }
+                continue
+            }
             guard let hit = memchr(base + scanned, 0x0A, count - scanned) else { return .needMoreData }
             let lineStart = scanned
             let newline = UnsafeRawPointer(hit) - base
@@ -151,11 +174,7 @@ public struct AMIDecoder: NIOSingleStepByteToMessageDecoder {
             } else if fields.isEmpty, raw[lineStart] == UInt8(ascii: "A"), let version = Self.bannerVersion(raw, lineStart, lineEnd) {
                 return .banner(start: version, end: lineEnd)
             } else if !commandOutputStarted, let colon = Self.headerColon(raw, lineStart, lineEnd) {
-                var valueStart = colon + 1
-                if valueStart < lineEnd, raw[valueStart] == 0x20 { valueStart += 1 }
-                fields.append(AMIMessage.Field(nameStart: UInt32(lineStart), nameLength: UInt16(colon - lineStart),
-                                               valueStart: UInt32(valueStart), valueLength: UInt32(lineEnd - valueStart)))
-                if fields.count == 1 { inFollows = Self.isFollows(raw, fields[0]) }
+                appendHeader(raw, lineStart, colon, lineEnd)
             } else if inFollows {
                 // A body line after `Response: Follows`: the old Command output, empty lines included.
                 commandOutputStarted = true
@@ -198,6 +217,24 @@ public struct AMIDecoder: NIOSingleStepByteToMessageDecoder {
             index += 1
         }
         return true
+    }
+
+    private mutating func appendHeader(_ raw: UnsafeRawBufferPointer, _ lineStart: Int, _ colon: Int, _ lineEnd: Int) {
+        var valueStart = colon + 1
+        if valueStart < lineEnd, raw[valueStart] == 0x20 { valueStart += 1 }
+        fields.append(AMIMessage.Field(nameStart: UInt32(lineStart), nameLength: UInt16(colon - lineStart),
+                                       valueStart: UInt32(valueStart), valueLength: UInt32(lineEnd - valueStart)))
+        if fields.count == 1 { inFollows = Self.isFollows(raw, fields[0]) }
+    }
+
+    /// Where the header name that may start at `start` ends: the first byte that is not a name byte, when it is
+    /// within the buffer and the name is not empty and fits a field (nil otherwise: the general path decides).
+    @inline(__always)
+    private static func nameEnd(_ raw: UnsafeRawBufferPointer, from start: Int) -> Int? {
+        var index = start
+        let count = raw.count
+        while index < count, isNameByte(raw[index]) { index += 1 }
+        return index < count && index > start && index - start <= Int(UInt16.max) ? index : nil
     }
 
     private mutating func appendCommandOutput(_ raw: UnsafeRawBufferPointer, _ start: Int, _ end: Int) {
@@ -265,3 +302,4 @@ public struct AMIDecoder: NIOSingleStepByteToMessageDecoder {
         skippedBytes = 0
     }
 }
+

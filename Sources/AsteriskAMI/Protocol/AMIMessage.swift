@@ -27,12 +27,26 @@ public struct AMIMessage: Sendable {
     }
 
     let bytes: ByteBuffer
-    let fields: [Field]
+    private let store: AMIFieldStore
+    private let fieldsStart: Int32
+    private let fieldCount: Int32
+
+    /// A message whose fields lie in `store` (the decoder's shared storage).
+    init(bytes: ByteBuffer, store: AMIFieldStore, fieldsStart: Int, fieldCount: Int) {
+        self.bytes = bytes
+        self.store = store
+        self.fieldsStart = Int32(fieldsStart)
+        self.fieldCount = Int32(fieldCount)
+    }
 
     init(bytes: ByteBuffer, fields: [Field]) {
-        self.bytes = bytes
-        self.fields = fields
+        let store = AMIFieldStore(capacity: fields.count)
+        let start = fields.withUnsafeBufferPointer { store.append($0) }!
+        self.init(bytes: bytes, store: store, fieldsStart: start, fieldCount: fields.count)
     }
+
+    /// The fields, read in place. The store lives as long as `self`, which the caller holds for the call.
+    private var fields: UnsafeBufferPointer<Field> { store.fields(start: Int(fieldsStart), count: Int(fieldCount)) }
 
     /// Builds a message from headers (tests, the encoder, fake servers).
     public init(_ headers: [Header], outputLines: [String] = []) {
