@@ -66,6 +66,12 @@ public struct AMIDecoder: NIOSingleStepByteToMessageDecoder {
     private var fields: [AMIMessage.Field] = []
     /// Where finished messages' fields are kept (see ``AMIFieldStore``).
     private var store = AMIFieldStore(capacity: AMIFieldStore.defaultCapacity)
+    /// Held by this decoder alone, never by messages. The decoder is a value: a copy (a prototype copied into each
+    /// connection's handler, say) would share the store, and the store's slot counter is not locked. A copy finds
+    /// the owner shared and moves to a store of its own before writing. (Strict concurrency already keeps copies of
+    /// this non-Sendable type on one thread; this keeps them apart under unchecked code too.)
+    private var owner = StoreOwner()
+    private final class StoreOwner {}
     private var inCommandOutput = false
     private var commandOutputStarted = false
     private var skipping = false
@@ -96,6 +102,10 @@ public struct AMIDecoder: NIOSingleStepByteToMessageDecoder {
                 return nil
             case .message:
                 let bytes = buffer.readSlice(length: scanned)!
+                if !isKnownUniquelyReferenced(&owner) {
+                    owner = StoreOwner()
+                    store = AMIFieldStore(capacity: AMIFieldStore.defaultCapacity)
+                }
                 let message = fields.withUnsafeBufferPointer { fields in
                     var start = store.append(fields)
                     if start == nil {

@@ -5,8 +5,9 @@
 /// filling and the message keeps a reference and its range; a full store is left to the messages that use it and a
 /// new one is started.
 ///
-/// Sendable without a lock because a slot is written once, by the decoder, before the message that covers it
-/// exists, and never again; messages only read their own slots.
+/// Sendable without a lock because a slot is written once, by the one decoder that fills the store, before the
+/// message that covers it exists, and never again; messages only read their own slots. (A copied decoder moves to a
+/// store of its own before it writes: see `AMIDecoder.owner`.)
 final class AMIFieldStore: @unchecked Sendable {
     /// Fields per store: 4,096 × 16 bytes, room for about 200 typical events.
     static let defaultCapacity = 4096
