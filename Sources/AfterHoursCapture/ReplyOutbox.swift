@@ -104,7 +104,10 @@ public final class ReplyOutbox: Sendable {
         let text = AutoReplyMessage(
             from: mail.fromAddress, to: mail.toAddress, subject: mail.subject, body: mail.body, messageId: mail.messageId,
             inReplyTo: mail.inReplyTo, references: mail.referenceList, date: mail.createdAt, language: mail.language)
-        let message = OutgoingMessage(from: mail.fromAddress, recipients: [mail.toAddress], data: text.rfc5322())
+        // The envelope sender is null (`MAIL FROM:<>`), as RFC 3834 §3.3 asks of automatic responses: a bounce of
+        // the reply (an unknown customer address, a full mailbox) then goes nowhere instead of into our own inbox,
+        // where it could be answered in turn. The From header still names our address, for the customer's reply.
+        let message = OutgoingMessage(from: "", recipients: [mail.toAddress], data: text.rfc5322())
         let database = self.database
         do {
             let reply = try await send(message) { try database.markDelivering(mail.id) }

@@ -43,9 +43,12 @@ struct ReplyOutboxTests {
         let received = server.received()
         try #require(received.count == 1)
         #expect(received[0].envelope["to"] as? [String] == ["ivan@acme.example"])
-        #expect(received[0].envelope["from"] as? String == "info@ours.example")
+        // RFC 3834 §3.3: the envelope sender of an automatic response is null, so its bounce cannot loop back
+        // (aiosmtpd records the null reverse-path as "<>").
+        #expect(received[0].envelope["from"] as? String == "<>")
         let text = [UInt8](received[0].data)
         let header = MessageHeader(text[...])
+        #expect(header.text("From")?.contains("info@ours.example") == true)
         #expect(header.text("Auto-Submitted") == "auto-replied")
         #expect(header.text("X-Auto-Response-Suppress") == "All")
         #expect(header.messageIDs("In-Reply-To") == ["order.7@acme.example"])

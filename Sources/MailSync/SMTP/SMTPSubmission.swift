@@ -31,6 +31,7 @@ public struct SMTPClientConfiguration: Sendable {
 
 /// A message to submit: the envelope and the RFC 5322 text (headers and body, any line endings).
 public struct OutgoingMessage: Sendable, Hashable {
+    /// The envelope sender (`MAIL FROM`); empty for the null reverse-path `<>` of automatic responses and bounces.
     public var from: String
     public var recipients: [String]
     public var data: [UInt8]
