@@ -101,16 +101,18 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // libFuzzer's driver, handed over to by both fuzz targets when `Fuzz/run` builds them (empty otherwise).
+        .target(name: "FuzzDriver", swiftSettings: swiftSettings),
         // libFuzzer target for the AMI decoder (a do-nothing program in a normal build).
         .executableTarget(
             name: "AMIFuzzer",
-            dependencies: ["AsteriskAMI", .product(name: "NIOCore", package: "swift-nio")],
+            dependencies: ["AsteriskAMI", "FuzzDriver", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: swiftSettings
         ),
         // libFuzzer target for the IMAP decoder and header decoding (a do-nothing program in a normal build).
         .executableTarget(
             name: "IMAPFuzzer",
-            dependencies: ["MailSync", .product(name: "NIOCore", package: "swift-nio")],
+            dependencies: ["MailSync", "FuzzDriver", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: swiftSettings
         ),
         // Wiring of calls into capture (AMI events → finished calls → activities → the store, in batches): the

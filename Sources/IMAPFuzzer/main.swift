@@ -45,19 +45,7 @@ private func decode(_ chunks: [[UInt8]], limits: IMAPDecoderLimits) -> [IMAPFram
 }
 
 #if CONNECTORD_FUZZ
-import Glibc
+import FuzzDriver
 
-// `Fuzz/run` builds with `-Xswiftc -sanitize=fuzzer,address -Xswiftc -DCONNECTORD_FUZZ`: flags that every build plan
-// of SwiftPM sees alike (its `--sanitize` options left the plugin-tools plan without coverage counters, and each build
-// overwrote the other's objects). This program's `main` is then Swift's, so it hands over to libFuzzer's driver.
-@_silgen_name("LLVMFuzzerRunDriver")
-private func runLibFuzzer(
-    _ argc: UnsafeMutablePointer<CInt>,
-    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
-    _ test: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt
-) -> CInt
-
-var argc = CommandLine.argc
-var argv = CommandLine.unsafeArgv
-exit(runLibFuzzer(&argc, &argv, fuzzIMAPDecoder))
+runLibFuzzer(fuzzIMAPDecoder)
 #endif
