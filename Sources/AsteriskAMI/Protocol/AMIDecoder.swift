@@ -312,4 +312,3 @@ public struct AMIDecoder: NIOSingleStepByteToMessageDecoder {
         skippedBytes = 0
     }
 }
-
