@@ -55,23 +55,28 @@ public struct CallTracker {
 
     /// Feeds one event, appending the calls it finished to `finished` (no allocation when none did).
     public mutating func receive(_ event: AMIMessage, at time: Date, finished: inout [CallRecord]) {
-        guard case .event(let name) = event.kind else { return }
-        switch name {
-        case "QueueCallerJoin":
+        // The event's name is read from its bytes once; events the tracker does not follow end here.
+        guard let kind = event.withValue("Event", TrackedEvent.init(name:)), let kind else { return }
+        var hungUp: String?
+        switch kind {
+        case .queueCallerJoin:
             if let uniqueid = event["Uniqueid"], let queue = event["Queue"] { assembler.queueJoined(uniqueid: uniqueid, queue: queue) }
-        case "VarSet":
+        case .varSet:
             if event["Variable"] == "MIXMONITOR_FILENAME", let uniqueid = event["Uniqueid"], let file = event["Value"] {
                 assembler.recordingStarted(uniqueid: uniqueid, linkedid: event["Linkedid"], file: file)
             }
+        case .hangup:
+            // The id as the tracker stored it (no new string), else as the event spells it.
+            hungUp = event.withValue("Uniqueid") { channels.channels[id: $0]?.uniqueid ?? String(decoding: $0, as: UTF8.self) }
         default:
             break
         }
         signals.removeAll(keepingCapacity: true)
-        channels.handle(event, named: name, into: &signals)
+        channels.handle(event, kind, into: &signals)
         for signal in signals { assembler.apply(signal, at: time, finished: &finished) }
-        if name == "Hangup", let uniqueid = event["Uniqueid"] {
+        if let hungUp {
             let live = channels.channels
-            assembler.channelHungUp(uniqueid, isLive: { live[$0] != nil }, at: time, finished: &finished)
+            assembler.channelHungUp(hungUp, isLive: { live[$0] != nil }, at: time, finished: &finished)
         }
     }
 }

@@ -158,9 +158,8 @@ public struct AMIDecoder: NIOSingleStepByteToMessageDecoder {
             if !skipping, !inCommandOutput, !commandOutputStarted, let colon = Self.nameEnd(raw, from: scanned), raw[colon] == UInt8(ascii: ":") {
                 // The common line, `Name: value`: the name is read once, here, and only the value is searched for
                 // the line's end (the general path below finds the end first and then reads the name again).
-                guard let hit = memchr(base + colon + 1, 0x0A, count - colon - 1) else { return .needMoreData }
+                guard let newline = Self.newline(base, from: colon + 1, count: count) else { return .needMoreData }
                 let lineStart = scanned
-                let newline = UnsafeRawPointer(hit) - base
                 var lineEnd = newline
                 if raw[lineEnd - 1] == 0x0D, lineEnd - 1 > colon { lineEnd -= 1 }
                 scanned = newline + 1
@@ -235,6 +234,23 @@ public struct AMIDecoder: NIOSingleStepByteToMessageDecoder {
         fields.append(AMIMessage.Field(nameStart: UInt32(lineStart), nameLength: UInt16(colon - lineStart),
                                        valueStart: UInt32(valueStart), valueLength: UInt32(lineEnd - valueStart)))
         if fields.count == 1 { inFollows = Self.isFollows(raw, fields[0]) }
+    }
+
+    /// The first LF at or after `start`. Values are short (a dozen bytes is typical), where a call to `memchr` costs
+    /// more than the search: the first 32 bytes are looked at 8 at a time here, the rest by `memchr`.
+    @inline(__always)
+    private static func newline(_ base: UnsafeRawPointer, from start: Int, count: Int) -> Int? {
+        var index = start
+        let wordsEnd = min(count, start + 32)
+        while index + 8 <= wordsEnd {
+            // A byte of `x` is zero where the word has an LF; the lowest flagged byte is the first LF.
+            let x = base.loadUnaligned(fromByteOffset: index, as: UInt64.self) ^ 0x0A0A_0A0A_0A0A_0A0A
+            let flags = (x &- 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080
+            if flags != 0 { return index + (flags.littleEndian.trailingZeroBitCount >> 3) }
+            index += 8
+        }
+        guard index < count, let hit = memchr(base + index, 0x0A, count - index) else { return nil }
+        return UnsafeRawPointer(hit) - base
     }
 
     /// Where the header name that may start at `start` ends: the first byte that is not a name byte, when it is

@@ -105,6 +105,35 @@ public struct AMIMessage: Sendable {
         return true
     }
 
+    /// The first value of a header as bytes in place, without making a `String`: the call tracker looks channels
+    /// up by the bytes of their id. Names compare case-insensitively, as in the subscript.
+    @inline(__always)
+    func withValue<R>(_ name: StaticString, _ body: (UnsafeRawBufferPointer) -> R) -> R? {
+        let key = UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount)
+        return bytes.withUnsafeReadableBytes { raw -> R? in
+            for field in fields where Int(field.nameLength) == key.count {
+                guard Self.equalIgnoringCase(raw, Int(field.nameStart), key) else { continue }
+                return body(UnsafeRawBufferPointer(rebasing: raw[Int(field.valueStart)..<Int(field.valueStart) + Int(field.valueLength)]))
+            }
+            return nil
+        }
+    }
+
+    /// Whether the message has a header `name` (any value, even empty).
+    func has(_ name: StaticString) -> Bool { withValue(name) { _ in true } != nil }
+
+    /// Calls `body` with the name and value bytes of every header, in order (one pass for a reader that needs many
+    /// of them).
+    @inline(__always)
+    func forEachHeader(_ body: (_ name: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) -> Void) {
+        bytes.withUnsafeReadableBytes { raw in
+            for field in fields where field.nameLength > 0 {
+                body(UnsafeRawBufferPointer(rebasing: raw[Int(field.nameStart)..<Int(field.nameStart) + Int(field.nameLength)]),
+                     UnsafeRawBufferPointer(rebasing: raw[Int(field.valueStart)..<Int(field.valueStart) + Int(field.valueLength)]))
+            }
+        }
+    }
+
     /// Every value of a repeated header, in order.
     public func values(_ name: String) -> [String] {
         fields.compactMap { $0.nameLength > 0 && nameMatches($0, name) ? string(at: $0.valueStart, $0.valueLength) : nil }
@@ -193,5 +222,20 @@ extension AMIMessage: Hashable {
 extension AMIMessage: CustomStringConvertible {
     public var description: String {
         (headers.map(\.description) + bodyLines).joined(separator: "\\r\\n")
+    }
+}
+
+extension UnsafeRawBufferPointer {
+    /// These bytes spell `name`, ignoring ASCII case (header names: Asterisk writes `ActionID`, clients `Actionid`).
+    @inline(__always)
+    func equalsIgnoringCase(_ name: StaticString) -> Bool {
+        guard count == name.utf8CodeUnitCount else { return false }
+        let expected = name.utf8Start
+        var index = 0
+        while index < count {
+            if self[index] | 0x20 != expected[index] | 0x20 { return false }
+            index += 1
+        }
+        return true
     }
 }
