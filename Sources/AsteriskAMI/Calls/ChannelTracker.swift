@@ -18,14 +18,14 @@ final class ChannelTracker {
 
     /// Everything in progress is forgotten: the PBX itself restarted (a reconnect reconciles instead).
     func reset() {
-        for channel in channels.values {
-            channel.dialing.removeAll()
-            channel.pendingBlindTransferer = nil
-        }
-        for bridge in bridges.values { bridge.peers.removeAll() }
+        for channel in channels.values { channel.unlink() }
+        for bridge in bridges.values { bridge.dissolve() }
         channels.removeAll(keepingCapacity: true)
         bridges.removeAll(keepingCapacity: true)
     }
+
+    // Channels and bridges point at each other strongly (see `TrackedChannel`): break the cycles.
+    deinit { reset() }
 
     /// One event, whose name (`Event:`) the caller has read.
     func handle(_ event: AMIMessage, _ kind: TrackedEvent, into signals: inout [CallSignal]) {
@@ -51,6 +51,7 @@ final class ChannelTracker {
         case .blindTransfer: blindTransfer(event)
         case .bridgeCreate:
             guard let id = event["BridgeUniqueid"] else { return }
+            bridges[id]?.dissolve()
             bridges[id] = Bridge(uniqueid: id)
         case .bridgeEnter: bridgeEnter(event, &signals)
         case .bridgeLeave:
@@ -58,7 +59,10 @@ final class ChannelTracker {
             bridge.peers.removeAll { $0 === channel }
             channel.bridge = nil
         case .bridgeDestroy:
-            event.withValue("BridgeUniqueid") { bridges.removeValue(forID: $0) }
+            event.withValue("BridgeUniqueid") { id in
+                bridges[id: id]?.dissolve()
+                bridges.removeValue(forID: id)
+            }
         case .userEvent:
             guard let channel = channel(event, "Uniqueid") else { return }
             signals.append(.userEvent(channel: channel.snapshot, name: event["UserEvent"] ?? ""))
@@ -319,11 +323,15 @@ final class ChannelTracker {
     /// were away and is hung up now (cause 0, unknown), so its call is finished once instead of never.
     func reconcile(activeChannels: Set<String>, into signals: inout [CallSignal]) {
         let gone = channels.values.filter { !activeChannels.contains($0.uniqueid) }
+        let theirBridges = gone.compactMap(\.bridge)
         // The callers last, so the call is complete when its hangup is reported.
         for channel in gone where !channel.isCalling || channel.isLocal { hangUp(channel, cause: 0, &signals) }
         for channel in gone where channel.isCalling && !channel.isLocal { hangUp(channel, cause: 0, &signals) }
         // Their BridgeDestroy was lost too: bridges they left empty go with them.
-        for bridge in gone.compactMap(\.bridge) where bridge.peers.isEmpty { bridges.removeValue(forKey: bridge.uniqueid) }
+        for bridge in theirBridges where bridge.peers.isEmpty && bridges[bridge.uniqueid] === bridge {
+            bridge.dissolve()
+            bridges.removeValue(forKey: bridge.uniqueid)
+        }
     }
 
     private func hangUp(_ channel: TrackedChannel, cause: Int, _ signals: inout [CallSignal]) {
@@ -342,11 +350,7 @@ final class ChannelTracker {
             }
         }
         // Asterisk sends BridgeLeave first; after a reconnect gap it may never come.
-        channel.bridge?.peers.removeAll { $0 === channel }
-        channel.forwardLocal?.backwardLocal = nil
-        channel.backwardLocal?.forwardLocal = nil
-        channel.dialing.removeAll()
-        channel.dialedBy?.dialing.removeAll { $0 === channel }
+        channel.unlink()
         channels.removeValue(forKey: channel.uniqueid)
     }
 }
