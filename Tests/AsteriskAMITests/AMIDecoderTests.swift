@@ -196,4 +196,26 @@ enum Corpus {
             #expect(AMIDecoder.isNameByte(byte) == allowed.contains(byte), "byte \(byte)")
         }
     }
+
+    /// The eight-at-a-time test agrees with the byte test for every byte in every position, and on random words
+    /// (where a carry between neighbouring bytes would show).
+    @Test func theWordTestFlagsExactlyTheBytesThatAreNotNameBytes() {
+        func expected(_ word: UInt64) -> UInt64 {
+            (0..<8).reduce(0) { flags, position in
+                AMIDecoder.isNameByte(UInt8(truncatingIfNeeded: word >> (8 * position))) ? flags : flags | 0x80 << (8 * position)
+            }
+        }
+        for byte in UInt8.min...UInt8.max {
+            for position in 0..<8 {
+                let filler = UInt64(0x6161_6161_6161_6161) & ~(0xFF << (8 * position))
+                let word = filler | UInt64(byte) << (8 * position)
+                #expect(AMIDecoder.nonNameBytes(word) == expected(word), "byte \(byte) at \(position)")
+            }
+        }
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<100_000 {
+            let word = generator.next() as UInt64
+            #expect(AMIDecoder.nonNameBytes(word) == expected(word), "word \(String(word, radix: 16))")
+        }
+    }
 }
