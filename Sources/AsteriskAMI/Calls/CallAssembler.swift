@@ -35,15 +35,16 @@ struct CallAssembler {
         }
     }
 
-    private var draftByChannel: [String: Draft] = [:]
-    private var draftByLinkedid: [String: Draft] = [:]
+    // Looked up for every signal and every hangup: tables hashed cheaply (see `IdentifierTable`).
+    private var draftByChannel = IdentifierTable<Draft>()
+    private var draftByLinkedid = IdentifierTable<Draft>()
     /// What was said about a channel before its call was opened: the queue it joined (QueueCallerJoin), the
     /// recording started on it (a MixMonitor before the Dial). Taken when the channel joins a call.
-    private struct Early {
+    private final class Early {
         var queue: String?
         var recordingFile: String?
     }
-    private var earlyByChannel: [String: Early] = [:]
+    private var earlyByChannel = IdentifierTable<Early>()
     /// Ids of the calls finished lately, so a late call of the same Linkedid gets an id of its own.
     private var finishedIDs = RecentSet(capacity: 4_096)
 
@@ -55,21 +56,29 @@ struct CallAssembler {
 
     mutating func reset() {
         finishedIDs = RecentSet(capacity: 4_096)
-        draftByChannel.removeAll()
-        draftByLinkedid.removeAll()
-        earlyByChannel.removeAll()
+        draftByChannel.removeAll(keepingCapacity: false)
+        draftByLinkedid.removeAll(keepingCapacity: false)
+        earlyByChannel.removeAll(keepingCapacity: false)
     }
 
     mutating func queueJoined(uniqueid: String, queue: String) {
-        if let draft = draftByChannel[uniqueid] { draft.queue = queue } else { earlyByChannel[uniqueid, default: Early()].queue = queue }
+        if let draft = draftByChannel[uniqueid] { draft.queue = queue } else { early(uniqueid).queue = queue }
     }
 
     mutating func recordingStarted(uniqueid: String, linkedid: String?, file: String) {
         guard let draft = draftByChannel[uniqueid] ?? linkedid.flatMap({ draftByLinkedid[$0] }) else {
-            earlyByChannel[uniqueid, default: Early()].recordingFile = file
+            early(uniqueid).recordingFile = file
             return
         }
         if draft.recordingFile == nil { draft.recordingFile = file }
+    }
+
+    /// What is known so far about a channel that is in no call yet.
+    private mutating func early(_ uniqueid: String) -> Early {
+        if let early = earlyByChannel[uniqueid] { return early }
+        let early = Early()
+        earlyByChannel[uniqueid] = early
+        return early
     }
 
     mutating func apply(_ signal: CallSignal, at time: Date, finished: inout [CallRecord]) {
@@ -132,7 +141,7 @@ struct CallAssembler {
     /// caller's hangup was lost in a reconnect gap, or a transfer left it without one), finish it now.
     mutating func channelHungUp(_ uniqueid: String, isLive: (String) -> Bool, at time: Date,
                                 finished: inout [CallRecord]) {
-        earlyByChannel[uniqueid] = nil
+        earlyByChannel.removeValue(forKey: uniqueid)
         guard let draft = draftByChannel[uniqueid], !draft.channelIDs.contains(where: isLive) else { return }
         finished.append(finish(draft, reason: HangupReason(cause: 0, callerWasUp: draft.answeredAt != nil), cause: 0, at: time))
     }

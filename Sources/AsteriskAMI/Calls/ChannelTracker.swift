@@ -37,16 +37,22 @@ final class ChannelTracker {
         case .dialBegin: dialBegin(event, &signals)
         case .dialEnd: dialEnd(event, &signals)
         case .newCallerid:
-            guard let channel = channel(event, "Uniqueid") else { return }
-            channel.callerIDNum = event["CallerIDNum"] ?? channel.callerIDNum
-            channel.callerIDName = event["CallerIDName"] ?? channel.callerIDName
+            event.withValues("Uniqueid", "CallerIDNum", "CallerIDName") { id, number, name in
+                guard let channel = channel(id: id) else { return }
+                Self.update(&channel.callerIDNum, number)
+                Self.update(&channel.callerIDName, name)
+            }
         case .newConnectedLine:
-            guard let channel = channel(event, "Uniqueid") else { return }
-            channel.connectedLineNum = event["ConnectedLineNum"] ?? channel.connectedLineNum
-            channel.connectedLineName = event["ConnectedLineName"] ?? channel.connectedLineName
+            event.withValues("Uniqueid", "ConnectedLineNum", "ConnectedLineName") { id, number, name in
+                guard let channel = channel(id: id) else { return }
+                Self.update(&channel.connectedLineNum, number)
+                Self.update(&channel.connectedLineName, name)
+            }
         case .newAccountCode:
-            guard let channel = channel(event, "Uniqueid") else { return }
-            channel.accountCode = event["AccountCode"] ?? channel.accountCode
+            event.withValues("Uniqueid", "AccountCode") { id, code, _ in
+                guard let channel = channel(id: id) else { return }
+                Self.update(&channel.accountCode, code)
+            }
         case .attendedTransfer: attendedTransfer(event, &signals)
         case .blindTransfer: blindTransfer(event)
         case .bridgeCreate:
@@ -55,9 +61,11 @@ final class ChannelTracker {
             bridges[id] = Bridge(uniqueid: id)
         case .bridgeEnter: bridgeEnter(event, &signals)
         case .bridgeLeave:
-            guard let channel = channel(event, "Uniqueid"), let bridge = bridge(event, "BridgeUniqueid") else { return }
-            bridge.peers.removeAll { $0 === channel }
-            channel.bridge = nil
+            event.withValues("Uniqueid", "BridgeUniqueid") { id, bridgeID, _ in
+                guard let channel = channel(id: id), let bridge = bridge(id: bridgeID) else { return }
+                bridge.peers.removeAll { $0 === channel }
+                channel.bridge = nil
+            }
         case .bridgeDestroy:
             event.withValue("BridgeUniqueid") { id in
                 bridges[id: id]?.dissolve()
@@ -95,6 +103,33 @@ final class ChannelTracker {
         return found
     }
 
+    @inline(__always)
+    private func channel(id: UnsafeRawBufferPointer?) -> TrackedChannel? {
+        guard let id else { return nil }
+        guard let found = channels[id: id] else {
+            unknownReferences += 1
+            return nil
+        }
+        return found
+    }
+
+    @inline(__always)
+    private func bridge(id: UnsafeRawBufferPointer?) -> Bridge? {
+        guard let id else { return nil }
+        guard let found = bridges[id: id] else {
+            unknownReferences += 1
+            return nil
+        }
+        return found
+    }
+
+    /// A header's new value for a channel's field; a string is made only when the value changed.
+    @inline(__always)
+    private static func update(_ field: inout String, _ value: UnsafeRawBufferPointer?) {
+        guard let value, !field.utf8.elementsEqual(value) else { return }
+        field = String(decoding: value, as: UTF8.self)
+    }
+
     private func channel(_ uniqueid: String?) -> TrackedChannel? {
         guard let uniqueid else { return nil }
         guard let channel = channels[uniqueid] else {
@@ -120,7 +155,10 @@ final class ChannelTracker {
     }
 
     private func newState(_ event: AMIMessage, _ signals: inout [CallSignal]) {
-        guard let channel = channel(event, "Uniqueid"), let state = Int(event["ChannelState"] ?? "") else { return }
+        let found = event.withValues("Uniqueid", "ChannelState") { id, state, _ in
+            (channel(id: id), state.flatMap { Int(String(decoding: $0, as: UTF8.self)) })
+        }
+        guard let channel = found.0, let state = found.1 else { return }
         let old = channel.state
         channel.state = state
         guard !channel.isLocal, old == Self.down, state == Self.ringing || state == Self.up else { return }
@@ -129,19 +167,27 @@ final class ChannelTracker {
     }
 
     private func localBridge(_ event: AMIMessage) {
-        guard let one = channel(event, "LocalOneUniqueid"), let two = channel(event, "LocalTwoUniqueid") else { return }
+        let (one, two) = event.withValues("LocalOneUniqueid", "LocalTwoUniqueid") { one, two, _ in
+            let first = channel(id: one)
+            return (first, first == nil ? nil : channel(id: two))
+        }
+        guard let one, let two else { return }
         one.forwardLocal = two
         two.backwardLocal = one
     }
 
     private func dialBegin(_ event: AMIMessage, _ signals: inout [CallSignal]) {
-        guard let destination = channel(event, "DestUniqueid") else { return }
-        guard event.has("Uniqueid") else {
+        let (destination, hasSource, source) = event.withValues("DestUniqueid", "Uniqueid") { destination, source, _ in
+            let found = channel(id: destination)
+            return (found, source != nil, found == nil ? nil : channel(id: source))
+        }
+        guard let destination else { return }
+        guard hasSource else {
             // A dial without a source comes from an Originate.
             destination.isOriginated = true
             return
         }
-        guard let caller = channel(event, "Uniqueid") else { return }
+        guard let caller = source else { return }
         caller.isCalling = true
         caller.dialing.append(destination)
         destination.dialedBy = caller
@@ -149,7 +195,11 @@ final class ChannelTracker {
     }
 
     private func dialEnd(_ event: AMIMessage, _ signals: inout [CallSignal]) {
-        guard event.has("DestUniqueid"), let caller = channel(event, "Uniqueid"), let destination = channel(event, "DestUniqueid") else { return }
+        let (caller, destination) = event.withValues("Uniqueid", "DestUniqueid") { source, destination, _ -> (TrackedChannel?, TrackedChannel?) in
+            guard destination != nil, let caller = channel(id: source) else { return (nil, nil) }
+            return (caller, channel(id: destination))
+        }
+        guard let caller, let destination else { return }
         if destination.dialReported, !destination.isLocal {
             let origin = destination.dialingChannel
             if !origin.isLocal {
@@ -200,30 +250,32 @@ final class ChannelTracker {
     // MARK: talking
 
     private func bridgeEnter(_ event: AMIMessage, _ signals: inout [CallSignal]) {
-        guard let channel = channel(event, "Uniqueid"), let bridge = bridge(event, "BridgeUniqueid") else { return }
+        let (entering, entered) = event.withValues("Uniqueid", "BridgeUniqueid") { id, bridgeID, _ in
+            let channel = channel(id: id)
+            return (channel, channel == nil ? nil : bridge(id: bridgeID))
+        }
+        guard let channel = entering, let bridge = entered else { return }
         if !bridge.peers.contains(where: { $0 === channel }) { bridge.peers.append(channel) }
         channel.bridge = bridge
 
         let peers = channel.bridgePeers
         guard peers.count >= 2 else { return }
-        var callers = peers.filter(\.isCalling)
-        var targets = peers.filter { !$0.isCalling }
-        let caller: TrackedChannel
-        if callers.count > 1 {
-            // After some transfers two callers share a bridge: the oldest channel stays the caller.
-            callers.sort { $0.name.channelSequence < $1.name.channelSequence }
-            caller = callers.removeFirst()
-            for other in callers {
-                targets.append(other)
-                other.isCalling = false
-            }
-        } else if let only = callers.first {
-            caller = only
-        } else {
-            return
+        // The caller is the calling peer; after some transfers two callers share a bridge, and then the oldest
+        // channel stays the caller. (No filtered arrays: this runs for every channel entering a bridge.)
+        var found: TrackedChannel?
+        var callers = 0
+        for peer in peers where peer.isCalling {
+            callers += 1
+            if let current = found, current.name.channelSequence <= peer.name.channelSequence { continue }
+            found = peer
         }
-        // Three or more parties (a conference) is not a two-party call.
-        guard targets.count == 1, let target = targets.first else { return }
+        guard let caller = found else { return }
+        if callers > 1 {
+            for peer in peers where peer.isCalling && peer !== caller { peer.isCalling = false }
+        }
+        // Every other peer is a target; three or more parties (a conference) is not a two-party call.
+        guard peers.count == 2 else { return }
+        let target = peers[0] === caller ? peers[1] : peers[0]
         if !caller.answerReported {
             caller.answerReported = true
             signals.append(.answered(caller: caller.snapshot, target: target.snapshot))
@@ -376,7 +428,9 @@ private struct NewchannelHeaders {
         case 5 where name.equalsIgnoringCase("Exten"): read(&exten)
         case 7 where name.equalsIgnoringCase("Channel"): read(&channel)
         case 8 where name.equalsIgnoringCase("Uniqueid"): read(&uniqueid)
-        case 8 where name.equalsIgnoringCase("Linkedid"): read(&linkedid)
+        case 8 where name.equalsIgnoringCase("Linkedid"):
+            // A call's first channel is its own Linkedid: share the string rather than make a second one.
+            if linkedid == nil, let uniqueid, uniqueid.utf8.elementsEqual(value) { linkedid = uniqueid } else { read(&linkedid) }
         case 11 where name.equalsIgnoringCase("AccountCode"): read(&accountCode)
         case 11 where name.equalsIgnoringCase("CallerIDNum"): read(&callerIDNum)
         case 12 where name.equalsIgnoringCase("ChannelState"): read(&channelState)

@@ -35,7 +35,7 @@ struct IdentifierTable<Value: AnyObject> {
 
     /// The value stored under the id whose UTF-8 bytes are `id`.
     subscript(id id: UnsafeRawBufferPointer) -> Value? {
-        guard let index = find(id, hash: hash(id)) else { return nil }
+        guard !isEmpty, let index = find(id, hash: hash(id)) else { return nil }
         return valueStore[index]
     }
 
@@ -68,14 +68,19 @@ struct IdentifierTable<Value: AnyObject> {
         count += 1
     }
 
-    mutating func removeValue(forKey key: String) {
+    /// Removes the value stored under `key` and returns it.
+    @discardableResult
+    mutating func removeValue(forKey key: String) -> Value? {
         var key = key
-        key.withUTF8 { removeValue(forID: UnsafeRawBufferPointer($0)) }
+        return key.withUTF8 { removeValue(forID: UnsafeRawBufferPointer($0)) }
     }
 
-    mutating func removeValue(forID id: UnsafeRawBufferPointer) {
-        guard let found = find(id, hash: hash(id)) else { return }
+    @discardableResult
+    mutating func removeValue(forID id: UnsafeRawBufferPointer) -> Value? {
+        guard !isEmpty, let found = find(id, hash: hash(id)) else { return nil }
+        let value = valueStore[found]
         remove(at: found)
+        return value
     }
 
     mutating func removeAll(keepingCapacity: Bool) {
@@ -90,12 +95,16 @@ struct IdentifierTable<Value: AnyObject> {
     // MARK: the table
 
     private func find(_ id: UnsafeRawBufferPointer, hash: UInt64) -> Int? {
-        var index = Int(truncatingIfNeeded: hash) & mask
-        while true {
-            let stored = hashes[index]
-            if stored == 0 { return nil }
-            if stored == hash, Self.equal(keyStore[index], id) { return index }
-            index = (index + 1) & mask
+        hashes.withUnsafeBufferPointer { hashes in
+            keyStore.withUnsafeBufferPointer { keys in
+                var index = Int(truncatingIfNeeded: hash) & mask
+                while true {
+                    let stored = hashes[index]
+                    if stored == 0 { return nil }
+                    if stored == hash, Self.equal(keys[index], id) { return index }
+                    index = (index + 1) & mask
+                }
+            }
         }
     }
 
@@ -139,9 +148,9 @@ struct IdentifierTable<Value: AnyObject> {
         for index in oldHashes.indices where oldHashes[index] != 0 { place(oldHashes[index], oldKeys[index], oldValues[index]) }
     }
 
-    private static func equal(_ key: String, _ id: UnsafeRawBufferPointer) -> Bool {
-        var key = key
-        return key.withUTF8 { bytes in
+    @inline(__always)
+    private static func equal(_ key: borrowing String, _ id: UnsafeRawBufferPointer) -> Bool {
+        let result = key.utf8.withContiguousStorageIfAvailable { bytes -> Bool in
             guard bytes.count == id.count else { return false }
             let stored = UnsafeRawBufferPointer(bytes)
             var offset = 0
@@ -155,6 +164,8 @@ struct IdentifierTable<Value: AnyObject> {
             }
             return true
         }
+        // Strings we stored are native, so contiguous; anything else is compared byte by byte.
+        return result ?? key.utf8.elementsEqual(id)
     }
 
     private func hash(_ id: UnsafeRawBufferPointer) -> UInt64 {
