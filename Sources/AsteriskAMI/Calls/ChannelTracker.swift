@@ -126,7 +126,7 @@ final class ChannelTracker {
     /// A header's new value for a channel's field; a string is made only when the value changed.
     @inline(__always)
     private static func update(_ field: inout String, _ value: UnsafeRawBufferPointer?) {
-        guard let value, !field.utf8.elementsEqual(value) else { return }
+        guard let value, !field.utf8Equals(value) else { return }
         field = String(decoding: value, as: UTF8.self)
     }
 
@@ -430,7 +430,7 @@ private struct NewchannelHeaders {
         case 8 where name.equalsIgnoringCase("Uniqueid"): read(&uniqueid)
         case 8 where name.equalsIgnoringCase("Linkedid"):
             // A call's first channel is its own Linkedid: share the string rather than make a second one.
-            if linkedid == nil, let uniqueid, uniqueid.utf8.elementsEqual(value) { linkedid = uniqueid } else { read(&linkedid) }
+            if linkedid == nil, let uniqueid, uniqueid.utf8Equals(value) { linkedid = uniqueid } else { read(&linkedid) }
         case 11 where name.equalsIgnoringCase("AccountCode"): read(&accountCode)
         case 11 where name.equalsIgnoringCase("CallerIDNum"): read(&callerIDNum)
         case 12 where name.equalsIgnoringCase("ChannelState"): read(&channelState)

@@ -150,22 +150,7 @@ struct IdentifierTable<Value: AnyObject> {
 
     @inline(__always)
     private static func equal(_ key: borrowing String, _ id: UnsafeRawBufferPointer) -> Bool {
-        let result = key.utf8.withContiguousStorageIfAvailable { bytes -> Bool in
-            guard bytes.count == id.count else { return false }
-            let stored = UnsafeRawBufferPointer(bytes)
-            var offset = 0
-            while offset + 8 <= id.count {
-                if stored.loadUnaligned(fromByteOffset: offset, as: UInt64.self) != id.loadUnaligned(fromByteOffset: offset, as: UInt64.self) { return false }
-                offset += 8
-            }
-            while offset < id.count {
-                if stored[offset] != id[offset] { return false }
-                offset += 1
-            }
-            return true
-        }
-        // Strings we stored are native, so contiguous; anything else is compared byte by byte.
-        return result ?? key.utf8.elementsEqual(id)
+        key.utf8Equals(id)
     }
 
     private func hash(_ id: UnsafeRawBufferPointer) -> UInt64 {
@@ -185,11 +170,16 @@ struct IdentifierTable<Value: AnyObject> {
             offset += 8
         }
         if offset < id.count {
+            // The last (partial) word: the final eight bytes, overlapping the words before, when there are eight.
             var word: UInt64 = 0
-            var index = id.count - 1
-            while index >= offset {
-                word = word << 8 | UInt64(id[index])
-                index -= 1
+            if id.count >= 8 {
+                word = id.loadUnaligned(fromByteOffset: id.count - 8, as: UInt64.self)
+            } else {
+                var index = id.count - 1
+                while index >= offset {
+                    word = word << 8 | UInt64(id[index])
+                    index -= 1
+                }
             }
             hash = (hash ^ word) &* 0xBF58_476D_1CE4_E5B9
             hash ^= hash >> 31
@@ -198,5 +188,28 @@ struct IdentifierTable<Value: AnyObject> {
         hash &*= 0x94D0_49BB_1331_11EB
         hash ^= hash >> 32
         return hash
+    }
+}
+
+extension String {
+    /// Whether the string's UTF-8 is exactly `bytes`, compared eight bytes at a time without copying the string.
+    @inline(__always)
+    func utf8Equals(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        let result = utf8.withContiguousStorageIfAvailable { stored -> Bool in
+            guard stored.count == bytes.count else { return false }
+            let mine = UnsafeRawBufferPointer(stored)
+            var offset = 0
+            while offset + 8 <= bytes.count {
+                if mine.loadUnaligned(fromByteOffset: offset, as: UInt64.self) != bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self) { return false }
+                offset += 8
+            }
+            while offset < bytes.count {
+                if mine[offset] != bytes[offset] { return false }
+                offset += 1
+            }
+            return true
+        }
+        // Native strings are contiguous; anything else is compared byte by byte.
+        return result ?? utf8.elementsEqual(bytes)
     }
 }

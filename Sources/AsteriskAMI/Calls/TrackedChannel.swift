@@ -112,8 +112,11 @@ final class TrackedChannel {
     /// The real channels that can hear this one: its bridge, and bridges reached through Local halves.
     var bridgePeers: [TrackedChannel] {
         var peers: [TrackedChannel] = []
+        peers.reserveCapacity(4)
         collectBridgePeers(into: &peers, hops: 0)
-        for half in [forwardLocal, backwardLocal].compactMap({ $0 }) { half.collectBridgePeers(into: &peers, hops: 1) }
+        // Both Local halves, without an array of them (this runs for every channel entering a bridge).
+        forwardLocal?.collectBridgePeers(into: &peers, hops: 1)
+        backwardLocal?.collectBridgePeers(into: &peers, hops: 1)
         return peers
     }
 
