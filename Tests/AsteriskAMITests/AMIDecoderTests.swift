@@ -179,6 +179,31 @@ enum Corpus {
         #expect(messages[3_001].headers == [AMIMessage.Header("Event", "Hangup"), AMIMessage.Header("Uniqueid", "last")])
     }
 
+    /// The decoder is a value: a copy taken in the middle of a message (and of the storage its messages share)
+    /// goes on on its own, and neither copy changes what the other's messages read.
+    @Test func aDecoderCopiedMidMessageGoesOnOnItsOwn() throws {
+        func message(_ frame: AMIFrame?) -> AMIMessage? { if case .message(let message)? = frame { message } else { nil } }
+        var first = AMIDecoder()
+        var start = ByteBuffer(string: "Event: Earlier\r\nA: 0\r\n\r\nEvent: One\r\nA: 1\r\n")
+        let earlier = try #require(message(first.decode(buffer: &start)))
+        #expect(try first.decode(buffer: &start) == nil)
+        var second = first
+        var firstBytes = start, secondBytes = start
+        firstBytes.writeString("B: first\r\n\r\nEvent: Two\r\nX: x\r\n\r\n")
+        secondBytes.writeString("C: second\r\nD: more\r\n\r\nEvent: Three\r\nY: y\r\n\r\n")
+        // Interleaved, as two connections' handlers would run.
+        let fromSecond = try #require(message(second.decode(buffer: &secondBytes)))
+        let fromFirst = try #require(message(first.decode(buffer: &firstBytes)))
+        let laterSecond = try #require(message(second.decode(buffer: &secondBytes)))
+        let laterFirst = try #require(message(first.decode(buffer: &firstBytes)))
+        typealias H = AMIMessage.Header
+        #expect(earlier.headers == [H("Event", "Earlier"), H("A", "0")])
+        #expect(fromFirst.headers == [H("Event", "One"), H("A", "1"), H("B", "first")])
+        #expect(fromSecond.headers == [H("Event", "One"), H("A", "1"), H("C", "second"), H("D", "more")])
+        #expect(laterFirst.headers == [H("Event", "Two"), H("X", "x")])
+        #expect(laterSecond.headers == [H("Event", "Three"), H("Y", "y")])
+    }
+
     @Test func invalidUTF8NeverCrashes() throws {
         var bytes = Array("Event: Newchannel\r\nCallerIDName: ".utf8)
         bytes += [0xC3, 0x28, 0xFF, 0xFE]

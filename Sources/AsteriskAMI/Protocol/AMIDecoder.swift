@@ -63,15 +63,14 @@ public struct AMIDecoder: NIOSingleStepByteToMessageDecoder {
     // Progress in the message at the buffer's reader index; offsets are relative to the reader index,
     // which does not move until the message is complete.
     private var scanned = 0
-    private var fields: [AMIMessage.Field] = []
+    /// The fields of the message being read. Also the decoder's ownership token: held by this decoder alone, never
+    /// by messages. The decoder is a value, and a copy (a prototype copied into each connection's handler, say) would
+    /// share this buffer and the store, neither of which is locked: a decoder that finds the buffer shared takes a
+    /// copy and a store of its own before it writes. (Strict concurrency already keeps copies of this non-Sendable
+    /// type on one thread; this keeps them apart under unchecked code too.)
+    private var fields = FieldScratch()
     /// Where finished messages' fields are kept (see ``AMIFieldStore``).
     private var store = AMIFieldStore(capacity: AMIFieldStore.defaultCapacity)
-    /// Held by this decoder alone, never by messages. The decoder is a value: a copy (a prototype copied into each
-    /// connection's handler, say) would share the store, and the store's slot counter is not locked. A copy finds
-    /// the owner shared and moves to a store of its own before writing. (Strict concurrency already keeps copies of
-    /// this non-Sendable type on one thread; this keeps them apart under unchecked code too.)
-    private var owner = StoreOwner()
-    private final class StoreOwner {}
     private var inCommandOutput = false
     private var commandOutputStarted = false
     private var skipping = false
@@ -81,10 +80,13 @@ public struct AMIDecoder: NIOSingleStepByteToMessageDecoder {
 
     public init(limits: AMIDecoderLimits = AMIDecoderLimits()) {
         self.limits = limits
-        fields.reserveCapacity(32)
     }
 
     public mutating func decode(buffer: inout ByteBuffer) throws -> AMIFrame? {
+        if !isKnownUniquelyReferenced(&fields) {
+            fields = fields.copy()
+            store = AMIFieldStore(capacity: AMIFieldStore.defaultCapacity)
+        }
         while true {
             // One pass over the raw bytes per call: every complete line is classified here, and the loop
             // below only applies what the pass found (emit, skip, consume).
@@ -102,18 +104,13 @@ public struct AMIDecoder: NIOSingleStepByteToMessageDecoder {
                 return nil
             case .message:
                 let bytes = buffer.readSlice(length: scanned)!
-                if !isKnownUniquelyReferenced(&owner) {
-                    owner = StoreOwner()
-                    store = AMIFieldStore(capacity: AMIFieldStore.defaultCapacity)
+                let finished = fields.fields
+                var start = store.append(finished)
+                if start == nil {
+                    store = AMIFieldStore(capacity: max(AMIFieldStore.defaultCapacity, finished.count))
+                    start = store.append(finished)
                 }
-                let message = fields.withUnsafeBufferPointer { fields in
-                    var start = store.append(fields)
-                    if start == nil {
-                        store = AMIFieldStore(capacity: max(AMIFieldStore.defaultCapacity, fields.count))
-                        start = store.append(fields)
-                    }
-                    return AMIMessage(bytes: bytes, store: store, fieldsStart: start!, fieldCount: fields.count)
-                }
+                let message = AMIMessage(bytes: bytes, store: store, fieldsStart: start!, fieldCount: finished.count)
                 resetMessage()
                 return .message(message)
             case .banner(let start, let end):
@@ -233,7 +230,7 @@ public struct AMIDecoder: NIOSingleStepByteToMessageDecoder {
         if valueStart < lineEnd, raw[valueStart] == 0x20 { valueStart += 1 }
         fields.append(AMIMessage.Field(nameStart: UInt32(lineStart), nameLength: UInt16(colon - lineStart),
                                        valueStart: UInt32(valueStart), valueLength: UInt32(lineEnd - valueStart)))
-        if fields.count == 1 { inFollows = Self.isFollows(raw, fields[0]) }
+        if fields.count == 1 { inFollows = Self.isFollows(raw, fields.fields[0]) }
     }
 
     /// The first LF at or after `start`. Values are short (a dozen bytes is typical), where a call to `memchr` costs
@@ -341,7 +338,7 @@ public struct AMIDecoder: NIOSingleStepByteToMessageDecoder {
     }
 
     private mutating func beginSkipping(dropped: Int, reason: @escaping (Int) -> AMIDecodingError) {
-        fields.removeAll(keepingCapacity: true)
+        fields.removeAll()
         inCommandOutput = false
         commandOutputStarted = false
         inFollows = false
@@ -351,7 +348,7 @@ public struct AMIDecoder: NIOSingleStepByteToMessageDecoder {
     }
 
     private mutating func resetMessage() {
-        fields.removeAll(keepingCapacity: true)
+        fields.removeAll()
         scanned = 0
         inCommandOutput = false
         commandOutputStarted = false

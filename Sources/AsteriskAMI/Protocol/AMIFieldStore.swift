@@ -7,7 +7,7 @@
 ///
 /// Sendable without a lock because a slot is written once, by the one decoder that fills the store, before the
 /// message that covers it exists, and never again; messages only read their own slots. (A copied decoder moves to a
-/// store of its own before it writes: see `AMIDecoder.owner`.)
+/// store of its own before it writes: see `AMIDecoder.decode(buffer:)`.)
 final class AMIFieldStore: @unchecked Sendable {
     /// Fields per store: 4,096 × 16 bytes, room for about 200 typical events.
     static let defaultCapacity = 4096
@@ -36,5 +36,52 @@ final class AMIFieldStore: @unchecked Sendable {
     /// The fields at `start..<start + count`; valid while the store is alive (the caller keeps it).
     func fields(start: Int, count: Int) -> UnsafeBufferPointer<AMIMessage.Field> {
         UnsafeBufferPointer(start: base + start, count: count)
+    }
+}
+
+/// The fields of the message a decoder is reading, until it is complete: a growable buffer without the uniqueness
+/// check an array makes on every append (a typical event has 17 fields).
+///
+/// One decoder writes it. The decoder is a value; a copy shares this buffer, so a decoder whose buffer is shared
+/// takes a copy of its own (and a store of its own) before it writes: see `AMIDecoder.decode(buffer:)`.
+final class FieldScratch {
+    @exclusivity(unchecked) private var base: UnsafeMutablePointer<AMIMessage.Field>
+    @exclusivity(unchecked) private var capacity: Int
+    @exclusivity(unchecked) private(set) var count = 0
+
+    init(capacity: Int = 32) {
+        self.capacity = max(1, capacity)
+        base = .allocate(capacity: self.capacity)
+    }
+
+    deinit { base.deallocate() }
+
+    var isEmpty: Bool { count == 0 }
+    /// The fields so far; valid until the next append.
+    var fields: UnsafeBufferPointer<AMIMessage.Field> { UnsafeBufferPointer(start: base, count: count) }
+
+    @inline(__always)
+    func append(_ field: AMIMessage.Field) {
+        if count == capacity { grow() }
+        (base + count).initialize(to: field)
+        count += 1
+    }
+
+    /// Fields are plain values: forgetting them is resetting the count.
+    func removeAll() { count = 0 }
+
+    func copy() -> FieldScratch {
+        let copy = FieldScratch(capacity: capacity)
+        copy.base.initialize(from: base, count: count)
+        copy.count = count
+        return copy
+    }
+
+    private func grow() {
+        let larger = UnsafeMutablePointer<AMIMessage.Field>.allocate(capacity: capacity * 2)
+        larger.initialize(from: base, count: count)
+        base.deallocate()
+        base = larger
+        capacity *= 2
     }
 }
