@@ -2,8 +2,11 @@
 // `--sanitize=fuzzer --sanitize=address` libFuzzer calls `LLVMFuzzerTestOneInput` (see README, "Fuzzing").
 //
 // Besides "never crash, never hang", it checks a property: the frames do not depend on how the bytes are
-// split across reads (whole vs. cut at a point chosen by the input itself).
+// split across reads (whole vs. cut at a point chosen by the input itself). The messages then go through the call
+// tracker, which must survive any sequence of events (loops of dials, unknown ids, bridges destroyed twice) and
+// finish every call once the PBX says no channel is left.
 import AsteriskAMI
+import struct Foundation.Date
 import NIOCore
 
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -18,6 +21,13 @@ public func fuzzAMIDecoder(_ start: UnsafePointer<UInt8>, _ count: Int) -> CInt 
         let split = decode([Array(bytes[..<cut]), Array(bytes[cut...])], limits: limits)
         precondition(split == whole, "frames depend on the read boundaries")
     }
+    var tracker = CallTracker(directory: AgentDirectory(extensions: ["201", "202"], devices: ["SIP/201": "201"]))
+    var calls: [CallRecord] = []
+    let now = Date(timeIntervalSince1970: 1_530_020_288)
+    for case .message(let message) in whole { tracker.receive(message, at: now, finished: &calls) }
+    calls += tracker.reconcile(activeChannels: [], at: now)
+    precondition(tracker.callsInProgress == 0, "calls left in progress after every channel is gone")
+    precondition(Set(calls.map(\.id)).count == calls.count, "a call finished twice")
     return 0
 }
 
