@@ -29,14 +29,16 @@ public final class ResponderFixture: Sendable {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("responder-bench-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let path = directory.appendingPathComponent("crm.sqlite").path
-        // As the daemon runs it: checkpoints once a second from a connection of their own, never inside a commit.
+        // As the daemon runs it: checkpoints every `WALCheckpointer.interval` from a connection of their own, never inside a
+        // commit.
         let database = try CRMDatabase.open(path: path, policy: try MatchingPolicy(defaultCountry: "DE", ownDomains: ["ours.example"]),
                                             checkpointing: .background)
         let checkpointer = try WALCheckpointer(database: database)
         Thread {
             while true {
                 _ = try? checkpointer.checkpoint()
-                Thread.sleep(forTimeInterval: 1)
+                let interval = WALCheckpointer.interval.components
+                Thread.sleep(forTimeInterval: Double(interval.seconds) + Double(interval.attoseconds) / 1e18)
             }
         }.start()
         let admin = try database.addUser(name: "Ada Admin", email: "ada@ours.example", role: .admin, actorId: nil).id!

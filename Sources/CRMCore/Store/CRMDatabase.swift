@@ -44,6 +44,9 @@ public final class CRMDatabase: Sendable {
             // benchmark; it made a 100,000-message sync's peak grow), and lookups and capture measured within 8 %
             // without it.
             try db.execute(sql: "PRAGMA cache_size = -32768")
+            // Statement journals (a savepoint per webhook message, a constraint checked mid-statement) in memory: on
+            // disk SQLite created, wrote and unlinked a temporary file for every such transaction.
+            try db.execute(sql: "PRAGMA temp_store = MEMORY")
             switch checkpointing {
             case .automatic: try db.execute(sql: "PRAGMA wal_autocheckpoint = 10000")
             case .background: try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")

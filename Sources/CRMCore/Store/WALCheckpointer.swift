@@ -13,6 +13,11 @@ public final class WALCheckpointer: Sendable {
     private let writer: (any DatabaseWriter)?
     private let restartAfterPages: Int
 
+    /// How often the daemon checkpoints: every 250 ms. Once a second, a webhook burst at 5,000 requests/s left tens of
+    /// thousands of pages to copy and sync per round, a pause the writer felt in its p99; an idle store's passive
+    /// checkpoint finds nothing to copy and costs a few system calls.
+    public static let interval: Duration = .milliseconds(250)
+
     /// The checkpointer of `database`'s store (the daemon's). `restartAfterPages`: a log this long is rewound after it
     /// is copied (see ``checkpoint()``). Default: 1,000 pages (4 MiB).
     public convenience init(database: CRMDatabase, restartAfterPages: Int = 1_000) throws {

@@ -3,12 +3,12 @@ import Dispatch
 import Logging
 import ServiceLifecycle
 
-/// Copies the store's write-ahead log into the database file once a second, from a connection of its own,
+/// Copies the store's write-ahead log into the database file every `WALCheckpointer.interval`, from a connection of its own,
 /// so capture commits never wait for a checkpoint (the daemon opens the store with `checkpointing: .background`).
 struct CheckpointService: Service {
     let checkpointer: WALCheckpointer
     let logger: Logger
-    var interval: Duration = .seconds(1)
+    var interval: Duration = WALCheckpointer.interval
 
     func run() async throws {
         var failures = 0
