@@ -58,7 +58,9 @@ extension CRMDatabase {
         let request = job.request
         guard !request.messageKey.isEmpty else { throw CRMError.invalidInput("an inbound message needs a key") }
         // Cached statements and records built in memory throughout: this runs for every webhook request.
-        if let earlier = try ResponderMessage.fetchOne(db.cachedStatement(sql: "SELECT * FROM responderMessage WHERE messageKey = ?"),
+        // Hot statements (bound through SQLite's C API) for what every request runs; GRDB's records for the rare replay.
+        if try HotStatement(db, sql: "SELECT id FROM responderMessage WHERE messageKey = ?").fetchInt64(request.messageKey) != nil,
+           let earlier = try ResponderMessage.fetchOne(db.cachedStatement(sql: "SELECT * FROM responderMessage WHERE messageKey = ?"),
                                                        arguments: [request.messageKey]) {
             let outbound = try earlier.outboundMailId.flatMap {
                 try OutboundMail.fetchOne(db.cachedStatement(sql: "SELECT * FROM outboundMail WHERE id = ?"), arguments: [$0])
@@ -89,11 +91,11 @@ extension CRMDatabase {
             escalation = try alertOnCall(db, userId: user, request: request, facts: facts, reasons: plan.urgentReasons, at: receivedAt)
         }
         let urgent = plan.urgentReasons.isEmpty ? nil : plan.urgentReasons.joined(separator: "; ")
-        try db.cachedStatement(sql: """
+        try HotStatement(db, sql: """
             INSERT INTO responderMessage (messageKey, sender, receivedAt, decision, reason, urgent, onCallUserId, activityId, outboundMailId)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """).execute(arguments: [request.messageKey, request.sender, DatabaseDate.string(receivedAt), plan.decision.rawValue, plan.reason,
-                                     urgent, onCallUserId, activityId, outbound?.id])
+            """).execute(request.messageKey, request.sender, DatabaseDate.string(receivedAt), plan.decision.rawValue, plan.reason,
+                         urgent, onCallUserId, activityId, outbound?.id)
         let message = ResponderMessage(
             id: db.lastInsertedRowID, messageKey: request.messageKey, sender: request.sender, receivedAt: receivedAt, decision: plan.decision,
             reason: plan.reason, urgent: urgent, onCallUserId: onCallUserId, activityId: activityId, outboundMailId: outbound?.id)
@@ -118,9 +120,8 @@ extension CRMDatabase {
             arguments: [request.sender, ResponderDecision.replied.rawValue])
         if let window = request.repeatWindow {
             let since = receivedAt.addingTimeInterval(-window)
-            facts.recentMessagesFromSender = try Int.fetchOne(
-                db.cachedStatement(sql: "SELECT count(*) FROM responderMessage WHERE sender = ? AND receivedAt >= ?"),
-                arguments: [request.sender, DatabaseDate.string(since)]) ?? 0
+            facts.recentMessagesFromSender = try Int(HotStatement(db, sql: "SELECT count(*) FROM responderMessage WHERE sender = ? AND receivedAt >= ?")
+                .fetchInt64(request.sender, DatabaseDate.string(since)) ?? 0)
         }
         return facts
     }
@@ -134,12 +135,12 @@ extension CRMDatabase {
         guard resolution.status == .matched, let companyId = resolution.companyId else { return facts }
         facts.companyId = companyId
         facts.contactId = resolution.contactId
-        if let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT stage, ownerId FROM company WHERE id = ?"), arguments: [companyId]) {
-            facts.companyStage = Stage(rawValue: row[0])
-            facts.companyOwnerId = row[1]
+        try HotStatement(db, sql: "SELECT stage, ownerId FROM company WHERE id = ?").forEachRow(companyId) { row in
+            facts.companyStage = row.text(0).flatMap(Stage.init(rawValue:))
+            facts.companyOwnerId = row.int64(1)
         }
         if let contactId = resolution.contactId {
-            facts.contactLanguage = try String.fetchOne(db.cachedStatement(sql: "SELECT language FROM contact WHERE id = ?"), arguments: [contactId])
+            try HotStatement(db, sql: "SELECT language FROM contact WHERE id = ?").forEachRow(contactId) { row in facts.contactLanguage = row.text(0) }
         }
         return facts
     }
@@ -152,12 +153,12 @@ extension CRMDatabase {
         let subject = rendered.subject.allSatisfy(\.isWhitespace) ? "Re: \(draft.inboundSubject)" : rendered.subject
         let stamp = DatabaseDate.string(date)
         let references = draft.references.joined(separator: " ")
-        try db.cachedStatement(sql: """
+        try HotStatement(db, sql: """
             INSERT INTO outboundMail (messageId, fromAddress, toAddress, subject, body, language, inReplyTo, "references", threadSourceKey,
                                       createdAt, state, attempts, nextAttemptAt)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', 0, ?)
-            """).execute(arguments: [draft.messageId, draft.from, draft.to, subject, rendered.body, rendered.language, draft.inReplyTo,
-                                     references, threadSourceKey, stamp, stamp])
+            """).execute(draft.messageId, draft.from, draft.to, subject, rendered.body, rendered.language, draft.inReplyTo,
+                         references, threadSourceKey, stamp, stamp)
         return OutboundMail(
             id: db.lastInsertedRowID, messageId: draft.messageId, fromAddress: draft.from, toAddress: draft.to, subject: subject, body: rendered.body,
             language: rendered.language, inReplyTo: draft.inReplyTo, references: references, threadSourceKey: threadSourceKey, createdAt: date,
