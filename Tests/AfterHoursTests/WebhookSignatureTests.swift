@@ -14,6 +14,8 @@ import Testing
         try signature.verify(timestamp: "1790000000", signature: header, body: body, now: now)
         // Clocks differ a little: up to five minutes either way.
         try signature.verify(timestamp: "1789999800", signature: signature.sign(body: body, timestamp: 1_789_999_800), body: body, now: now)
+        // Hex digits in either case.
+        try signature.verify(timestamp: "1790000000", signature: "sha256=" + header.dropFirst(7).uppercased(), body: body, now: now)
     }
 
     @Test func everyOtherRequestGetsItsReason() {
@@ -22,6 +24,10 @@ import Testing
         #expect(throws: WebhookSignature.Failure.missingTimestamp) { try signature.verify(timestamp: "soon", signature: good, body: body, now: now) }
         #expect(throws: WebhookSignature.Failure.missingSignature) { try signature.verify(timestamp: "1790000000", signature: nil, body: body, now: now) }
         #expect(throws: WebhookSignature.Failure.missingSignature) { try signature.verify(timestamp: "1790000000", signature: "sha256=zz", body: body, now: now) }
+        // An odd digit count, a sign, a non-ASCII digit: not hex.
+        for digits in [String(good.dropFirst(8)), "+" + good.dropFirst(8), "٣" + good.dropFirst(9)] {
+            #expect(throws: WebhookSignature.Failure.missingSignature) { try signature.verify(timestamp: "1790000000", signature: "sha256=" + digits, body: body, now: now) }
+        }
         let old = signature.sign(body: body, timestamp: 1_789_999_000)
         #expect(throws: WebhookSignature.Failure.stale) { try signature.verify(timestamp: "1789999000", signature: old, body: body, now: now) }
         #expect(throws: WebhookSignature.Failure.mismatch) {
