@@ -28,6 +28,10 @@ public final class ResponderFixture: Sendable {
     public init() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("responder-bench-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        // The store lives as long as the process (hundreds of MB after a run): removed when it exits. Left behind, runs
+        // filled /tmp with tens of GB, and the file system's slowness showed in the p99.
+        benchmarkDirectory.withLock { $0 = directory.path }
+        atexit { benchmarkDirectory.withLock { if let path = $0 { try? FileManager.default.removeItem(atPath: path) } } }
         let path = directory.appendingPathComponent("crm.sqlite").path
         // As the daemon runs it: checkpoints every `WALCheckpointer.interval` from a connection of their own, never inside a
         // commit.
@@ -96,3 +100,6 @@ public final class ResponderFixture: Sendable {
         return (port, ())
     }
 }
+
+/// The fixture's store directory, for the exit handler (a C function pointer cannot capture it).
+private let benchmarkDirectory = Mutex<String?>(nil)
