@@ -88,9 +88,15 @@ struct ReplyOutboxTests {
         }, report: { events.append($0) })
         let runner = Task { await outbox.run(clock: ContinuousClock(), idle: .milliseconds(100)) }
         defer { runner.cancel() }
-        try await Task.sleep(for: .milliseconds(400))
-        let queued = try #require(try team.database.outboundMail(limit: 1).first)
-        #expect(queued.state == .queued && queued.attempts >= 2 && queued.lastError != nil)
+        // Two failed attempts at least, and the reply back in the queue between attempts (waited for, not slept for: a
+        // busy machine may take longer than the backoff, and a read during an attempt finds the reply `sending`).
+        var queued = try #require(try team.database.outboundMail(limit: 1).first)
+        let retried = Date().addingTimeInterval(10)
+        while queued.attempts < 2 || queued.state != .queued, Date() < retried {
+            try await Task.sleep(for: .milliseconds(50))
+            queued = try #require(try team.database.outboundMail(limit: 1).first)
+        }
+        #expect(queued.state == .queued && queued.attempts >= 2 && queued.lastError != nil, "\(queued.state) \(queued.attempts) \(queued.lastError ?? "-")")
 
         let server = try SMTPTestServer(port: port)
         defer { server.stop() }
