@@ -86,21 +86,11 @@ final class ChannelTracker {
     /// do not know is nil and counted.
     @inline(__always)
     private func channel(_ event: AMIMessage, _ header: StaticString) -> TrackedChannel? {
-        guard let found = event.withValue(header, { channels[id: $0] }) else { return nil }
-        guard let found else {
-            unknownReferences += 1
-            return nil
-        }
-        return found
+        event.withValue(header) { channel(id: $0) } ?? nil
     }
 
     private func bridge(_ event: AMIMessage, _ header: StaticString) -> Bridge? {
-        guard let found = event.withValue(header, { bridges[id: $0] }) else { return nil }
-        guard let found else {
-            unknownReferences += 1
-            return nil
-        }
-        return found
+        event.withValue(header) { bridge(id: $0) } ?? nil
     }
 
     @inline(__always)

@@ -159,9 +159,6 @@ public struct AMIMessage: Sendable {
         }
     }
 
-    /// Whether the message has a header `name` (any value, even empty).
-    func has(_ name: StaticString) -> Bool { withValue(name) { _ in true } != nil }
-
     /// Calls `body` with the name and value bytes of every header, in order (one pass for a reader that needs many
     /// of them).
     @inline(__always)
