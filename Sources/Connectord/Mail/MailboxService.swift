@@ -125,6 +125,9 @@ final class MailboxService: Service, Sendable {
             let folders = try await synchronizer.folders(session)
             update { $0.folders = folders; $0.reconnectNeeded = false; $0.lastError = nil }
             var cursor = try loadCursor()
+            // The UIDNEXT that last sent us back to sync instead of IDLE (see below), so a gap in the UIDs (mail expunged
+            // before we saw it) cannot keep us syncing in a loop.
+            var resyncedAt: UInt32?
             while true {
                 update { $0.state = "syncing" }
                 cursor = try await synchronizer.sync(session, folders: folders, cursor: cursor) { batch, cursor in
@@ -133,7 +136,14 @@ final class MailboxService: Service, Sendable {
                 update { $0.state = "idle"; $0.lastSyncAt = Date().formatted(.iso8601); $0.messagesSynced = cursor.messagesSynced; $0.backlog = cursor.backlog }
                 for alert in session.takeAlerts() { logger.warning("the mail server says", metadata: ["alert": "\(alert)"]) }
                 // IDLE on the folder mail arrives in; the others (Sent) are looked at when IDLE is renewed.
-                _ = try await synchronizer.examine(session, folder: folders[0])
+                let status = try await synchronizer.examine(session, folder: folders[0])
+                // Mail delivered between the sync and this EXAMINE is counted by it, so IDLE never reports it: it would
+                // wait for the next renewal (25 minutes). Sync again first.
+                if let covered = cursor.folders[folders[0]], covered.uidValidity == status.uidValidity,
+                   status.uidNext > covered.highestUID &+ 1, status.uidNext != resyncedAt {
+                    resyncedAt = status.uidNext
+                    continue
+                }
                 if session.has("IDLE") {
                     _ = try await session.idle { data in
                         switch data {
