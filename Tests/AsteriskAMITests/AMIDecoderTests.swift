@@ -204,6 +204,19 @@ enum Corpus {
         #expect(laterSecond.headers == [H("Event", "Three"), H("Y", "y")])
     }
 
+    /// The tracker's one-pass reader agrees with the subscript: the first of each name, names in any case, nil for a
+    /// header that is missing.
+    @Test func withValuesReadsWhatTheSubscriptReads() {
+        let message = AMIMessage([.init("Event", "Hangup"), .init("uniqueid", "first"), .init("Cause", "16"), .init("Uniqueid", "second"),
+                                  .init("Cause", "17")])
+        func text(_ bytes: UnsafeRawBufferPointer?) -> String? { bytes.map { String(decoding: $0, as: UTF8.self) } }
+        let three = message.withValues("Uniqueid", "Cause", "Channel") { [text($0), text($1), text($2)] }
+        #expect(three == [message["Uniqueid"], message["Cause"], nil])
+        #expect(three == ["first", "16", nil])
+        let two = message.withValues("CAUSE", "Event") { [text($0), text($1), text($2)] }
+        #expect(two == ["16", "Hangup", nil])
+    }
+
     @Test func invalidUTF8NeverCrashes() throws {
         var bytes = Array("Event: Newchannel\r\nCallerIDName: ".utf8)
         bytes += [0xC3, 0x28, 0xFF, 0xFE]

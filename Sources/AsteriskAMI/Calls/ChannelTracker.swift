@@ -120,14 +120,6 @@ final class ChannelTracker {
         field = String(decoding: value, as: UTF8.self)
     }
 
-    private func channel(_ uniqueid: String?) -> TrackedChannel? {
-        guard let uniqueid else { return nil }
-        guard let channel = channels[uniqueid] else {
-            unknownReferences += 1
-            return nil
-        }
-        return channel
-    }
 
     // MARK: call set-up
 
@@ -288,8 +280,13 @@ final class ChannelTracker {
                                           _ signals: inout [CallSignal]) {
         var transferee: TrackedChannel
         let target: TrackedChannel
-        if let transfereeID = event["TransfereeUniqueid"], let targetID = event["TransferTargetUniqueid"] {
-            guard let found = channel(transfereeID), let foundTarget = channel(targetID) else { return }
+        let named = event.withValues("TransfereeUniqueid", "TransferTargetUniqueid") { transfereeID, targetID, _ -> (TrackedChannel?, TrackedChannel?)? in
+            guard transfereeID != nil, targetID != nil else { return nil }
+            let found = channel(id: transfereeID)
+            return (found, found == nil ? nil : channel(id: targetID))
+        }
+        if let named {
+            guard let found = named.0, let foundTarget = named.1 else { return }
             transferee = found
             target = foundTarget
         } else {

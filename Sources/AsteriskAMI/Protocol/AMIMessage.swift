@@ -140,7 +140,10 @@ public struct AMIMessage: Sendable {
         }
         let one = key(first), two = key(second), three = third.map(key)
         return bytes.withUnsafeReadableBytes { raw in
-            var values: (UnsafeRawBufferPointer?, UnsafeRawBufferPointer?, UnsafeRawBufferPointer?) = (nil, nil, three == nil ? UnsafeRawBufferPointer(start: nil, count: 0) : nil)
+            var values: (UnsafeRawBufferPointer?, UnsafeRawBufferPointer?, UnsafeRawBufferPointer?) = (nil, nil, nil)
+            // Stop at the last wanted header: the first of each name counts, as in the subscript.
+            let wanted = three == nil ? 2 : 3
+            var found = 0
             for field in fields where field.nameLength > 0 {
                 let length = Int(field.nameLength), start = Int(field.nameStart)
                 let value = UnsafeRawBufferPointer(rebasing: raw[Int(field.valueStart)..<Int(field.valueStart) + Int(field.valueLength)])
@@ -153,9 +156,10 @@ public struct AMIMessage: Sendable {
                 } else {
                     continue
                 }
-                if values.0 != nil, values.1 != nil, values.2 != nil { break }
+                found += 1
+                if found == wanted { break }
             }
-            return body(values.0, values.1, three == nil ? nil : values.2)
+            return body(values.0, values.1, values.2)
         }
     }
 
