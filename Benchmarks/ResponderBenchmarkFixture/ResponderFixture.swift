@@ -38,10 +38,12 @@ public final class ResponderFixture: Sendable {
         let database = try CRMDatabase.open(path: path, policy: try MatchingPolicy(defaultCountry: "DE", ownDomains: ["ours.example"]),
                                             checkpointing: .background)
         let checkpointer = try WALCheckpointer(database: database)
+        // `CHECKPOINT_INTERVAL_MS` (experiments only): another interval than the daemon's.
+        let every = ProcessInfo.processInfo.environment["CHECKPOINT_INTERVAL_MS"].flatMap(Int.init).map(Duration.milliseconds) ?? WALCheckpointer.interval
         Thread {
             while true {
                 _ = try? checkpointer.checkpoint()
-                let interval = WALCheckpointer.interval.components
+                let interval = every.components
                 Thread.sleep(forTimeInterval: Double(interval.seconds) + Double(interval.attoseconds) / 1e18)
             }
         }.start()

@@ -1,7 +1,9 @@
 // `perf record` target for the webhook, without the benchmark runner:
 // - `ResponderProfile N`: N requests one at a time through `InboundWebhook.receive`, no HTTP;
 // - `ResponderProfile N open RATE`: N requests over loopback HTTP at RATE per second (open loop, 32 connections), as
-//   the benchmark target sends them; prints the rate achieved and the latency percentiles;
+//   the benchmark target sends them; prints the rate achieved and the latency percentiles; with `SAMPLES=K`, K runs of
+//   N/K requests as the benchmark target's samples are, each run's p99, their median, and the process's CPU time per
+//   request (user + system, the load's threads included: steadier than any latency on a shared machine);
 // - `ResponderProfile N serve FILE`: writes N signed requests to FILE (one per line: timestamp, signature, body,
 //   tab-separated), serves the webhook on loopback (the port is in the log line), for
 //   `wrk -t2 -c32 -d10s -s Benchmarks/ResponderProfile/webhook.lua http://127.0.0.1:PORT -- FILE`.
@@ -27,6 +29,21 @@ case "open":
     let requests = bodies.map {
         OpenLoopLoad.encode(path: "/hooks/inbound", headers: [("Content-Type", "application/json"), (WebhookSignature.timestampHeader, $0.timestamp),
                                                                (WebhookSignature.signatureHeader, $0.signature)], body: $0.bytes)
+    }
+    if let samples = ProcessInfo.processInfo.environment["SAMPLES"].flatMap(Int.init) {
+        // As the benchmark target measures: `samples` runs of count/samples requests each, a p99 per run, their median.
+        let size = count / samples
+        var p99s: [Double] = []
+        func cpu() -> Double { var u = rusage(); getrusage(RUSAGE_SELF.rawValue, &u); return Double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) * 1e6 + Double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) }
+        let cpu0 = cpu()
+        for s in 0..<samples {
+            let r = await OpenLoopLoad.run(port: port, rate: rate, connections: 32, requests: Array(requests[(s * size)..<((s + 1) * size)]), expectedStatus: 202)
+            p99s.append(r.percentile(0.99).seconds * 1000)
+        }
+        let sorted = p99s.sorted()
+        print(String(format: "CPU per request: %.1f µs", (cpu() - cpu0) / Double(size * samples)))
+        print("samples p99 ms: \(p99s.map { String(format: "%.1f", $0) }.joined(separator: " ")); median \(String(format: "%.1f", (sorted[(samples - 1) / 2] + sorted[samples / 2]) / 2))")
+        exit(0)
     }
     let result = await OpenLoopLoad.run(port: port, rate: rate, connections: 32, requests: requests, expectedStatus: 202)
     print("offered \(Int(rate))/s: achieved \(Int(result.requestsPerSecond))/s; p50 \(result.percentile(0.5)), p90 \(result.percentile(0.9)), "
