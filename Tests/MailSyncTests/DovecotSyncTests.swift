@@ -199,6 +199,39 @@ struct DovecotSyncTests {
         }
     }
 
+    @Test("mail delivered between a sync and the EXAMINE before IDLE: IDLE never reports it, the cursor says it is missed, the next sync takes it")
+    func deliveredBetweenSyncAndExamine() async throws {
+        let server = try DovecotServer.start()
+        defer { server.stop() }
+        try server.generate("alice", count: 10)
+        var configuration = try IMAPTestConnector.configuration(server, user: "alice")
+        configuration.idleRenewal = .milliseconds(800)
+        let sync = MailboxSynchronizer()
+        let store = Store()
+        try await IMAPTestConnector.withSession(configuration) { session in
+            let folders = try await sync.folders(session)
+            store.cursor = try await sync.sync(session, folders: folders, cursor: store.cursor) { store.commit($0, $1) }
+            let synced = store.cursor.folders["INBOX"]!
+            #expect(!synced.missesMail(in: try await sync.examine(session, folder: "INBOX")), "nothing new yet")
+
+            // The window the mailbox service closes: delivered after the sync, before the EXAMINE that precedes IDLE.
+            let delivered = try server.generate("alice", count: 1, startIndex: 10, seed: 11, live: true, receivedOnly: true)
+            let status = try await sync.examine(session, folder: "INBOX")
+            #expect(synced.missesMail(in: status))
+            // Why it matters: IDLE after that EXAMINE reports nothing; the message would wait for the renewal.
+            #expect(try await session.idle { data in if case .exists = data { return true }; return false } == .renewal)
+
+            store.cursor = try await sync.sync(session, folders: folders, cursor: store.cursor) { store.commit($0, $1) }
+            #expect(store.messages.count == 11)
+            #expect(store.messages[SyncedMessage.normalizeMessageID(delivered[0].messageId ?? "")] != nil || delivered[0].messageId == nil)
+            #expect(!store.cursor.folders["INBOX"]!.missesMail(in: try await sync.examine(session, folder: "INBOX")))
+            // Another UIDVALIDITY is not "missed mail" (the sync starts the folder over instead).
+            var renumbered = status
+            renumbered.uidValidity &+= 1
+            #expect(!synced.missesMail(in: renumbered))
+        }
+    }
+
     @Test("the connection cut in the middle of a FETCH response: what was committed stays, the next session takes the rest, every message once")
     func cutMidFetch() async throws {
         let server = try DovecotServer.start()

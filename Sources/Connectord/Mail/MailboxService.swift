@@ -139,8 +139,7 @@ final class MailboxService: Service, Sendable {
                 let status = try await synchronizer.examine(session, folder: folders[0])
                 // Mail delivered between the sync and this EXAMINE is counted by it, so IDLE never reports it: it would
                 // wait for the next renewal (25 minutes). Sync again first.
-                if let covered = cursor.folders[folders[0]], covered.uidValidity == status.uidValidity,
-                   status.uidNext > covered.highestUID &+ 1, status.uidNext != resyncedAt {
+                if let covered = cursor.folders[folders[0]], covered.missesMail(in: status), status.uidNext != resyncedAt {
                     resyncedAt = status.uidNext
                     continue
                 }

@@ -35,6 +35,13 @@ public struct FolderCursor: Sendable, Hashable, Codable {
     /// leaves a backlog that lasts.
     public var backlog: Int { backfillComplete ? 0 : max(0, (messagesOnServer ?? 0) - messagesSynced) }
 
+    /// Whether the folder, as `status` (an EXAMINE) reports it, holds mail past what this cursor covers: mail delivered
+    /// after the sync that wrote the cursor. IDLE never reports such mail (the EXAMINE counted it already), so a client
+    /// that went on to IDLE would only see it at the next renewal. Another UIDVALIDITY is the next sync's business.
+    public func missesMail(in status: FolderStatus) -> Bool {
+        status.uidValidity == uidValidity && status.uidNext > highestUID &+ 1
+    }
+
     public init(uidValidity: UInt32, highestUID: UInt32 = 0, lowestUID: UInt32 = 1, highestModSeq: UInt64? = nil,
                 backfillComplete: Bool = false, messagesSynced: Int = 0, messagesOnServer: Int? = nil) {
         self.messagesOnServer = messagesOnServer
