@@ -52,26 +52,43 @@ extension CRMDatabase {
         versionsRead?.versions[name] = versions
         guard !versions.isEmpty else { throw CRMError.notFound("template '\(name)'") }
         var values = extra
-        var language: String?
-        if let contactId,
-           let contact = try Row.fetchOne(db.cachedStatement(sql: "SELECT firstName, lastName, title, language, companyId FROM contact WHERE id = ?"),
-                                          arguments: [contactId]) {
+        let contact = try contactId.flatMap {
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT firstName, lastName, title, language, companyId FROM contact WHERE id = ?"), arguments: [$0])
+        }
+        let language: String? = contact?[3]
+        // "pt-BR" takes a "pt-br" version, else a "pt" one.
+        func version(for tag: String?) -> TemplateVersions.Version? {
+            guard let tag = tag?.lowercased(), !tag.isEmpty else { return nil }
+            let base = tag.split(separator: "-").first.map(String.init) ?? tag
+            return versions.first { $0.language == tag } ?? versions.first { $0.language == base }
+        }
+        let chosen = version(for: language) ?? version(for: fallbackLanguage) ?? versions[0]
+        // Only what the chosen version names is read: the responder renders a template for every webhook request, and
+        // the usual reply names the contact and the company, not the contact's phone or the agent.
+        let used = Set(try TemplateRenderer.placeholders(in: chosen.subject, template: name) + TemplateRenderer.placeholders(in: chosen.body, template: name))
+        if let contactId, let contact {
             let first: String = contact[0], last: String = contact[1]
-            language = contact[3]
             values["contact.first_name"] = first
             values["contact.last_name"] = last
             values["contact.full_name"] = [first, last].filter { !$0.isEmpty }.joined(separator: " ")
             values["contact.title"] = contact[2] as String? ?? ""
-            values["contact.email"] = try String.fetchOne(db.cachedStatement(sql: "SELECT email FROM contactEmail WHERE contactId = ? ORDER BY email"),
-                                                          arguments: [contactId]) ?? ""
-            values["contact.phone"] = try String.fetchOne(db.cachedStatement(sql: "SELECT phone FROM contactPhone WHERE contactId = ? ORDER BY phone"),
-                                                          arguments: [contactId]) ?? ""
-            if let company = try Row.fetchOne(db.cachedStatement(sql: "SELECT name, website FROM company WHERE id = ?"), arguments: [contact[4] as Int64]) {
+            if used.contains("contact.email") {
+                values["contact.email"] = try String.fetchOne(db.cachedStatement(sql: "SELECT email FROM contactEmail WHERE contactId = ? ORDER BY email"),
+                                                              arguments: [contactId]) ?? ""
+            }
+            if used.contains("contact.phone") {
+                values["contact.phone"] = try String.fetchOne(db.cachedStatement(sql: "SELECT phone FROM contactPhone WHERE contactId = ? ORDER BY phone"),
+                                                              arguments: [contactId]) ?? ""
+            }
+            if used.contains("company.name") || used.contains("company.website"),
+               let company = try Row.fetchOne(db.cachedStatement(sql: "SELECT name, website FROM company WHERE id = ?"), arguments: [contact[4] as Int64]) {
                 values["company.name"] = company[0] as String
                 values["company.website"] = company[1] as String? ?? ""
             }
         }
-        if let agentId, let agent = try Row.fetchOne(db.cachedStatement(sql: "SELECT name, email FROM user WHERE id = ?"), arguments: [agentId]) {
+        let namesAgent = used.contains { $0.hasPrefix("agent.") }
+        if let agentId, namesAgent,
+           let agent = try Row.fetchOne(db.cachedStatement(sql: "SELECT name, email FROM user WHERE id = ?"), arguments: [agentId]) {
             let name: String = agent[0]
             var phone = "", ext = ""
             for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT kind, value FROM userAddress WHERE userId = ? ORDER BY rowid"), arguments: [agentId]) {
@@ -84,13 +101,6 @@ extension CRMDatabase {
             values["agent.phone"] = phone
             values["agent.extension"] = ext
         }
-        // "pt-BR" takes a "pt-br" version, else a "pt" one.
-        func version(for tag: String?) -> TemplateVersions.Version? {
-            guard let tag = tag?.lowercased(), !tag.isEmpty else { return nil }
-            let base = tag.split(separator: "-").first.map(String.init) ?? tag
-            return versions.first { $0.language == tag } ?? versions.first { $0.language == base }
-        }
-        let chosen = version(for: language) ?? version(for: fallbackLanguage) ?? versions[0]
         return RenderedEmail(
             subject: try TemplateRenderer.render(chosen.subject, template: name, values: values),
             body: try TemplateRenderer.render(chosen.body, template: name, values: values),
