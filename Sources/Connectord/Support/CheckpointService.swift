@@ -12,6 +12,8 @@ struct CheckpointService: Service {
 
     func run() async throws {
         var failures = 0
+        // A checkpoint that keeps failing is logged when it starts and then every 30 seconds, whatever the interval.
+        let warnEvery = max(1, Int((Duration.seconds(30) / interval).rounded()))
         while !Task.isCancelledOrShuttingDown {
             do {
                 try await checkpointOffThePool()
@@ -19,7 +21,7 @@ struct CheckpointService: Service {
             } catch {
                 failures += 1
                 // A checkpoint that cannot run (disk full) is retried; the log keeps every commit meanwhile.
-                if failures == 1 || failures % 60 == 0 {
+                if failures == 1 || failures % warnEvery == 0 {
                     logger.warning("store checkpoint failed", metadata: ["error": "\(error)", "failures": "\(failures)"])
                 }
             }
