@@ -25,6 +25,27 @@ import Testing
         #expect(french.body == "Dear Chloé Dubois,\nthanks for your time. — Alice Agent, ООО «Ромашка»")
     }
 
+    @Test("every placeholder the chosen version names is filled from the store; a version naming few renders the same without the rest")
+    func everyNamedPlaceholderIsFilled() throws {
+        let f = try Fixture()
+        let acme = try f.database.addLead(NewLead(name: "Acme GmbH", website: "https://acme.example"), actorId: f.sam, force: true).id!
+        let anna = try f.database.addContact(companyId: acme, NewContact(firstName: "Anna", lastName: "Schmidt", title: "CTO", language: "de",
+                                                                        phones: ["030 1234567"], emails: ["anna@acme.example"]), actorId: f.sam).id!
+        let ben = try f.database.addContact(companyId: acme, NewContact(firstName: "Ben", language: "en"), actorId: f.sam).id!
+        try f.database.addTemplate(name: "all", language: "de", subject: "{{contact.title}} {{contact.full_name}}",
+                                   body: "{{contact.first_name}}|{{contact.last_name}}|{{contact.email}}|{{contact.phone}}|{{company.name}}|{{company.website}}|"
+                                       + "{{agent.name}}|{{agent.first_name}}|{{agent.email}}|{{agent.phone}}|{{agent.extension}}", actorId: f.admin)
+        try f.database.addTemplate(name: "all", language: "en", subject: "Hi {{contact.first_name}}", body: "From {{company.website}}", actorId: f.admin)
+
+        let full = try f.database.render(template: "all", contactId: anna, agentId: f.alice)
+        #expect(full.subject == "CTO Anna Schmidt")
+        #expect(full.body == "Anna|Schmidt|anna@acme.example|+49301234567|Acme GmbH|https://acme.example|Alice Agent|Alice|alice@ours.example|+491710000201|201")
+        // The English version names the website only (not the name): it is still read, and nothing else is needed.
+        let few = try f.database.render(template: "all", contactId: ben, agentId: f.alice)
+        #expect(few.subject == "Hi Ben")
+        #expect(few.body == "From https://acme.example")
+    }
+
     @Test func anUnknownPlaceholderFailsClearlyAndIsNotSaved() throws {
         let f = try Fixture()
         let error = expectCRMError {
