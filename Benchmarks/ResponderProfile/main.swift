@@ -32,9 +32,14 @@ case "open":
     }
     if let samples = ProcessInfo.processInfo.environment["SAMPLES"].flatMap(Int.init) {
         // As the benchmark target measures: `samples` runs of count/samples requests each, a p99 per run, their median.
-        let size = count / samples
+        let size = count / max(1, samples)
+        guard samples > 0, size > 0 else { fatalError("SAMPLES must be between 1 and N (\(count))") }
         var p99s: [Double] = []
-        func cpu() -> Double { var u = rusage(); getrusage(RUSAGE_SELF.rawValue, &u); return Double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) * 1e6 + Double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) }
+        func cpu() -> Double {
+            var usage = rusage()
+            getrusage(RUSAGE_SELF.rawValue, &usage)
+            return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1e6 + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec)
+        }
         let cpu0 = cpu()
         for s in 0..<samples {
             let r = await OpenLoopLoad.run(port: port, rate: rate, connections: 32, requests: Array(requests[(s * size)..<((s + 1) * size)]), expectedStatus: 202)
