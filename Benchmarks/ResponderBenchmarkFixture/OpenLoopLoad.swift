@@ -166,11 +166,40 @@ public enum OpenLoopLoad {
             guard n > 0 else { return .failed }
             received += n
             guard let headerEnd = Self.headerEnd(in: buffer, upTo: received) else { return .incomplete }
-            let head = String(decoding: buffer[0..<headerEnd], as: UTF8.self)
-            let length = head.split(separator: "\r\n").first { $0.lowercased().hasPrefix("content-length:") }
-                .flatMap { Int($0.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces)) } ?? 0
-            guard received >= headerEnd + 4 + length else { return .incomplete }
-            return .complete(status: head.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 0)
+            // On the bytes: splitting the head as a String cost the load ~8 µs a request, CPU the server needs.
+            guard received >= headerEnd + 4 + Self.contentLength(in: buffer, upTo: headerEnd) else { return .incomplete }
+            return .complete(status: Self.status(in: buffer))
+        }
+
+        /// The status code of `HTTP/1.1 NNN …`.
+        static func status(in bytes: [UInt8]) -> Int {
+            guard bytes.count >= 12, bytes[8] == UInt8(ascii: " ") else { return 0 }
+            var code = 0
+            for byte in bytes[9..<12] {
+                guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return 0 }
+                code = code * 10 + Int(byte - UInt8(ascii: "0"))
+            }
+            return code
+        }
+
+        /// The value of the Content-Length line in the head (name in any case), 0 without one.
+        static func contentLength(in bytes: [UInt8], upTo end: Int) -> Int {
+            let name = Array("content-length:".utf8)
+            var line = 0
+            while line < end {
+                var next = line
+                while next < end, bytes[next] != 13 { next += 1 }
+                if next - line > name.count, zip(bytes[line..<(line + name.count)], name).allSatisfy({ $0 | 0x20 == $1 }) {
+                    var length = 0
+                    for byte in bytes[(line + name.count)..<next] where byte != UInt8(ascii: " ") {
+                        guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return 0 }
+                        length = length * 10 + Int(byte - UInt8(ascii: "0"))
+                    }
+                    return length
+                }
+                line = next + 2
+            }
+            return 0
         }
 
         static func headerEnd(in bytes: [UInt8], upTo end: Int) -> Int? {

@@ -79,13 +79,13 @@ public final class ResponderFixture: Sendable {
         if let port = running.withLock({ $0?.port }) { return (port, ()) }
         let router = Router()
         let webhook = self.webhook
+        let timestampField = HTTPField.Name(WebhookSignature.timestampHeader)!, signatureField = HTTPField.Name(WebhookSignature.signatureHeader)!
         router.post("/hooks/inbound") { request, _ -> Response in
             var request = request
             let body = try await request.collectBody(upTo: webhook.maxBodyBytes)
             do {
                 _ = try await webhook.receive(body: Array(body.readableBytesView), contentType: request.headers[.contentType],
-                                        timestamp: request.headers[HTTPField.Name(WebhookSignature.timestampHeader)!],
-                                        signatureHeader: request.headers[HTTPField.Name(WebhookSignature.signatureHeader)!])
+                                        timestamp: request.headers[timestampField], signatureHeader: request.headers[signatureField])
                 return Response(status: .accepted)
             } catch let rejection as InboundWebhook.Rejection {
                 return Response(status: .init(code: rejection.status))

@@ -26,6 +26,10 @@ struct InboundRoutes {
         struct Reply: Encodable { var messageId: String; var to: String; var language: String; var state: String }
     }
 
+    // Made once: a name is validated when it is made.
+    static let timestampField = HTTPField.Name(WebhookSignature.timestampHeader)!
+    static let signatureField = HTTPField.Name(WebhookSignature.signatureHeader)!
+
     func register(on router: Router<APIContext>) {
         router.post("/hooks/inbound") { request, context -> Response in
             // A body over the limit is read to its end (and dropped) before the 413, so the sender gets the answer instead
@@ -51,7 +55,7 @@ struct InboundRoutes {
             do {
                 outcome = try await webhook.receive(
                     body: Array(body.readableBytesView), contentType: request.headers[.contentType],
-                    timestamp: request.headers[HTTPField.Name(WebhookSignature.timestampHeader)!], signatureHeader: request.headers[HTTPField.Name(WebhookSignature.signatureHeader)!])
+                    timestamp: request.headers[Self.timestampField], signatureHeader: request.headers[Self.signatureField])
             } catch let error as InboundWebhook.Rejection {
                 return reject(error)
             }
