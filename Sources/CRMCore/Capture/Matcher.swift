@@ -35,9 +35,13 @@ final class Matcher {
     private let byContactEmail: HotStatement
     private let byDomain: HotStatement
     private let companyOfContact: HotStatement
+    /// Answers of the colleague, contact-email and domain lookups, when the transaction changes none of those tables
+    /// (the responder's: it looks the sender up for its decision, then capture looks up the same addresses again).
+    private var remembered: RememberedLookups?
 
-    init(policy: MatchingPolicy, db: Database, preloadColleagues: Bool) throws {
+    init(policy: MatchingPolicy, db: Database, preloadColleagues: Bool, rememberLookups: Bool = false) throws {
         self.policy = policy
+        remembered = rememberLookups ? RememberedLookups() : nil
         if preloadColleagues {
             var colleagues: [String: Int64] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT kind, value, userId FROM userAddress") {
@@ -94,7 +98,29 @@ final class Matcher {
     /// The colleague with that extension, phone or email.
     func colleague(_ kind: UserAddress.Kind, _ value: String) throws -> Int64? {
         if let colleagues { return colleagues[kind.rawValue + ":" + value] }
-        return try byColleague.fetchInt64(kind.rawValue, value)
+        let key = kind.rawValue + ":" + value
+        if let known = remembered?.colleagues[key] { return known }
+        let user = try byColleague.fetchInt64(kind.rawValue, value)
+        remembered?.colleagues[key] = .some(user)
+        return user
+    }
+
+    /// The (company, contact) pairs with that exact email, in contact order.
+    private func contacts(withEmail email: String) throws -> [(companyId: Int64, contactId: Int64?)] {
+        if let known = remembered?.contactsByEmail[email] { return known }
+        var found: [(companyId: Int64, contactId: Int64?)] = []
+        try byContactEmail.forEachRow(email) { row in found.append((row.int64(0)!, row.int64(1))) }
+        remembered?.contactsByEmail[email] = found
+        return found
+    }
+
+    /// The companies with that domain.
+    private func companies(withDomain domain: String) throws -> [Int64] {
+        if let known = remembered?.companiesByDomain[domain] { return known }
+        var found: [Int64] = []
+        try byDomain.forEachRow(domain) { row in found.append(row.int64(0)!) }
+        remembered?.companiesByDomain[domain] = found
+        return found
     }
 
     /// The company of a contact; nil when there is no such contact.
@@ -130,12 +156,12 @@ final class Matcher {
         }
         for email in participants.emails {
             let found = exact.count
-            try byContactEmail.forEachRow(email) { row in
-                exact.append(.init(companyId: row.int64(0)!, contactId: row.int64(1), reason: "contact email \(email)"))
+            for contact in try contacts(withEmail: email) {
+                exact.append(.init(companyId: contact.companyId, contactId: contact.contactId, reason: "contact email \(email)"))
             }
             if exact.count == found, let domain = EmailAddress.domain(of: email), policy.isFirmDomain(domain) {
-                try byDomain.forEachRow(domain) { row in
-                    loose.append(.init(companyId: row.int64(0)!, contactId: nil, reason: "domain \(domain)"))
+                for companyId in try companies(withDomain: domain) {
+                    loose.append(.init(companyId: companyId, contactId: nil, reason: "domain \(domain)"))
                 }
             }
         }
@@ -176,4 +202,12 @@ final class Matcher {
         guard let newest = dated.max(by: { $0.1 < $1.1 }) else { return nil }
         return dated.filter({ $0.1 == newest.1 }).count == 1 ? newest.0 : nil
     }
+}
+
+/// What a ``Matcher`` looked up, kept for the rest of its transaction (``Matcher/init(policy:db:preloadColleagues:rememberLookups:)``).
+private struct RememberedLookups {
+    /// `kind:value` → the colleague, or `.some(nil)`: nobody.
+    var colleagues: [String: Int64?] = [:]
+    var contactsByEmail: [String: [(companyId: Int64, contactId: Int64?)]] = [:]
+    var companiesByDomain: [String: [Int64]] = [:]
 }

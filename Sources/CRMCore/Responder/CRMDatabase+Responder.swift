@@ -22,7 +22,8 @@ extension CRMDatabase {
         try writer.write { db in
             let receivedAt = now()
             // One matcher for every message (making one prepares its statements); a message that fails may leave
-            // pending state in it, so the next one gets a fresh matcher.
+            // pending state in it, so the next one gets a fresh matcher. It remembers its lookups: the sender is looked
+            // up for the decision and again by capture, and nothing here changes colleagues, contacts or domains.
             var matcher: Matcher?
             let templates = TemplateVersions()
             var results: [Result<ResponderOutcome, any Error>] = []
@@ -33,7 +34,7 @@ extension CRMDatabase {
             let rollback = try db.cachedStatement(sql: "ROLLBACK TO SAVEPOINT responderMessage")
             for job in jobs {
                 do {
-                    let current = try matcher ?? Matcher(policy: policy, db: db, preloadColleagues: false)
+                    let current = try matcher ?? Matcher(policy: policy, db: db, preloadColleagues: false, rememberLookups: true)
                     matcher = current
                     try savepoint.execute()
                     do {
@@ -115,13 +116,14 @@ extension CRMDatabase {
         facts.companyStage = sender.companyStage
         facts.companyOwnerId = sender.companyOwnerId
         facts.contactLanguage = sender.contactLanguage
-        facts.lastReplyToSender = try Date.fetchOne(
-            db.cachedStatement(sql: "SELECT max(receivedAt) FROM responderMessage WHERE sender = ? AND decision = ?"),
-            arguments: [request.sender, ResponderDecision.replied.rawValue])
-        if let window = request.repeatWindow {
-            let since = receivedAt.addingTimeInterval(-window)
-            facts.recentMessagesFromSender = try Int(HotStatement(db, sql: "SELECT count(*) FROM responderMessage WHERE sender = ? AND receivedAt >= ?")
-                .fetchInt64(request.sender, DatabaseDate.string(since)) ?? 0)
+        // The last reply and the recent count in one pass over the sender's rows (index responderMessage_sender).
+        let since = request.repeatWindow.map { DatabaseDate.string(receivedAt.addingTimeInterval(-$0)) }
+        try HotStatement(db, sql: """
+            SELECT max(CASE WHEN decision = ? THEN receivedAt END), count(CASE WHEN receivedAt >= ? THEN 1 END)
+            FROM responderMessage WHERE sender = ?
+            """).forEachRow(ResponderDecision.replied.rawValue, since, request.sender) { row in
+            facts.lastReplyToSender = row.text(0).flatMap { Date.fromDatabaseValue($0.databaseValue) }
+            facts.recentMessagesFromSender = Int(row.int64(1) ?? 0)
         }
         return facts
     }
