@@ -52,44 +52,60 @@ public struct InboundMessage: Sendable, Hashable {
 
     /// The documented JSON body: `from` (required), `to` (string or list), `subject`, `messageId`, `date` (RFC 3339 or
     /// RFC 5322), `returnPath`, `headers` (an object of name → value, or a list of `[name, value]`), `text`.
-    public static func parse(json data: Data) throws(AfterHoursError) -> InboundMessage {
-        guard let object = (try? JSONSerialization.jsonObject(with: data, options: [])) as? [String: Any] else {
-            throw .invalid("the body is not a JSON object")
+    public static func parse(json data: Data) throws(AfterHoursError) -> InboundMessage { try parse(json: Array(data)) }
+
+    /// ``parse(json:)-(Data)`` on the body's bytes.
+    public static func parse(json bytes: [UInt8]) throws(AfterHoursError) -> InboundMessage {
+        let document: JSONValue
+        do {
+            document = try JSONReader.read(bytes)
+        } catch {
+            throw .invalid("the body is not JSON: \(error)")
         }
+        guard case .object = document else { throw .invalid("the body is not a JSON object") }
         func string(_ key: String) throws(AfterHoursError) -> String? {
-            guard let value = object[key], !(value is NSNull) else { return nil }
-            guard let text = value as? String else { throw .invalid("'\(key)' must be a string") }
-            return text
+            switch document[key] {
+            case nil, .null?: return nil
+            case .string(let text)?: return text
+            default: throw .invalid("'\(key)' must be a string")
+            }
         }
         guard let fromField = try string("from"), let from = MailAddress.parseList(fromField).first?.address else {
             throw .invalid("'from' is missing or holds no address")
         }
         var to: [String] = []
-        switch object["to"] {
-        case let text as String: to = MailAddress.parseList(text).map(\.address)
-        case let list as [Any]:
+        switch document["to"] {
+        case .string(let text)?: to = MailAddress.parseList(text).map(\.address)
+        case .array(let list)?:
             for item in list {
-                guard let text = item as? String else { throw .invalid("'to' must be a string or a list of strings") }
+                guard case .string(let text) = item else { throw .invalid("'to' must be a string or a list of strings") }
                 to += MailAddress.parseList(text).map(\.address)
             }
-        case nil, is NSNull: break
+        case nil, .null?: break
         default: throw .invalid("'to' must be a string or a list of strings")
         }
         var headers: [Header] = []
-        switch object["headers"] {
-        case let map as [String: Any]:
-            for (name, value) in map.sorted(by: { $0.key < $1.key }) {
-                guard let text = value as? String else { throw .invalid("header '\(name)' must have a string value") }
-                headers.append(Header(name, text))
+        switch document["headers"] {
+        case .object(let members)?:
+            // In the body's order; a name given twice is one member with the last value (JSON's rule for objects).
+            var position: [String: Int] = [:]
+            for (name, value) in members {
+                guard case .string(let text) = value else { throw .invalid("header '\(name)' must have a string value") }
+                if let earlier = position[name] {
+                    headers[earlier].value = text
+                } else {
+                    position[name] = headers.count
+                    headers.append(Header(name, text))
+                }
             }
-        case let list as [Any]:
+        case .array(let list)?:
             for item in list {
-                guard let pair = item as? [Any], pair.count == 2, let name = pair[0] as? String, let value = pair[1] as? String else {
+                guard case .array(let pair) = item, pair.count == 2, case .string(let name) = pair[0], case .string(let value) = pair[1] else {
                     throw .invalid("'headers' as a list holds [name, value] pairs of strings")
                 }
                 headers.append(Header(name, value))
             }
-        case nil, is NSNull: break
+        case nil, .null?: break
         default: throw .invalid("'headers' must be an object or a list of [name, value] pairs")
         }
         var date: Date?

@@ -57,7 +57,7 @@ public struct InboundWebhook: Sendable {
         let mediaType = contentType?.split(separator: ";").first.map { $0.trimmedOfWhitespace.lowercased() } ?? ""
         do {
             switch mediaType {
-            case "application/json": return try InboundMessage.parse(json: Data(body))
+            case "application/json": return try InboundMessage.parse(json: body)
             case "message/rfc822": return try InboundMessage.parse(rfc5322: body)
             default:
                 throw Rejection(status: 415, message: "Content-Type must be application/json or message/rfc822, not '\(mediaType.isEmpty ? "none" : mediaType)'",

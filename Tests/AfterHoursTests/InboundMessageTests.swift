@@ -21,12 +21,16 @@ import Testing
         #expect(message.references == ["x@acme.example", "y@acme.example"])
         #expect(message.date == ISO8601DateFormatter().date(from: "2026-03-29T21:30:00Z"))
         #expect(message.header("auto-submitted") == "no")
+        // The headers in the body's order.
+        #expect(message.headers.map(\.name) == ["References", "Auto-Submitted"])
         let pairs = try InboundMessage.parse(json: Data(#"{"from":"a@b.example","headers":[["List-Id","<l.example>"]]}"#.utf8))
         #expect(pairs.hasHeader(prefix: "list-"))
     }
 
     @Test(arguments: [
         ("[1, 2]", "the body is not a JSON object"),
+        (#"{"from": "#, "the body is not JSON: the JSON ends where a value should be at byte 9"),
+        (#"{"from": "a@b.example",}"#, "the body is not JSON: an object's member must start with a quoted name at byte 23"),
         (#"{"to": "x@y.example"}"#, "'from' is missing or holds no address"),
         (#"{"from": "nobody"}"#, "'from' is missing or holds no address"),
         (#"{"from": 7}"#, "'from' must be a string"),
