@@ -101,7 +101,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // libFuzzer's driver, handed over to by both fuzz targets when `Fuzz/run` builds them (empty otherwise).
+        // libFuzzer's driver, handed over to by the fuzz targets when `Fuzz/run` builds them (empty otherwise).
         .target(name: "FuzzDriver", swiftSettings: swiftSettings),
         // libFuzzer target for the AMI decoder (a do-nothing program in a normal build).
         .executableTarget(
@@ -115,6 +115,8 @@ let package = Package(
             dependencies: ["MailSync", "FuzzDriver", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: swiftSettings
         ),
+        // libFuzzer target for the webhook's JSON and RFC 5322 bodies (a do-nothing program in a normal build).
+        .executableTarget(name: "WebhookFuzzer", dependencies: ["AfterHours", "FuzzDriver"], swiftSettings: swiftSettings),
         // Wiring of calls into capture (AMI events → finished calls → activities → the store, in batches): the
         // daemon's PBX service and the socket-to-SQLite benchmark share it.
         .target(
