@@ -52,9 +52,6 @@ public struct InboundMessage: Sendable, Hashable {
 
     /// The documented JSON body: `from` (required), `to` (string or list), `subject`, `messageId`, `date` (RFC 3339 or
     /// RFC 5322), `returnPath`, `headers` (an object of name → value, or a list of `[name, value]`), `text`.
-    public static func parse(json data: Data) throws(AfterHoursError) -> InboundMessage { try parse(json: Array(data)) }
-
-    /// ``parse(json:)-(Data)`` on the body's bytes.
     public static func parse(json bytes: [UInt8]) throws(AfterHoursError) -> InboundMessage {
         let document: JSONValue
         do {

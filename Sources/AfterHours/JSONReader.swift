@@ -91,53 +91,46 @@ struct JSONReader {
     }
 
     private mutating func object() throws(Failure) -> JSONValue {
-        index += 1 // {
         var members: [(key: String, value: JSONValue)] = []
-        skipWhitespace()
-        if current == UInt8(ascii: "}") {
-            index += 1
-            return .object(members)
+        try elements(closedBy: "}", in: "an object") { (reader: inout JSONReader) throws(Failure) in
+            guard reader.current == UInt8(ascii: "\"") else { throw reader.failure("an object's member must start with a quoted name") }
+            let key = try reader.string()
+            reader.skipWhitespace()
+            guard reader.current == UInt8(ascii: ":") else { throw reader.failure("':' expected after the member name") }
+            reader.index += 1
+            reader.skipWhitespace()
+            members.append((key, try reader.value()))
         }
-        while true {
-            skipWhitespace()
-            guard current == UInt8(ascii: "\"") else { throw failure("an object's member must start with a quoted name") }
-            let key = try string()
-            skipWhitespace()
-            guard current == UInt8(ascii: ":") else { throw failure("':' expected after the member name") }
-            index += 1
-            skipWhitespace()
-            members.append((key, try value()))
-            skipWhitespace()
-            switch current {
-            case UInt8(ascii: ","): index += 1
-            case UInt8(ascii: "}"):
-                index += 1
-                return .object(members)
-            case nil: throw failure("the JSON ends inside an object")
-            default: throw failure("',' or '}' expected in an object")
-            }
-        }
+        return .object(members)
     }
 
     private mutating func array() throws(Failure) -> JSONValue {
-        index += 1 // [
         var elements: [JSONValue] = []
+        try self.elements(closedBy: "]", in: "an array") { (reader: inout JSONReader) throws(Failure) in elements.append(try reader.value()) }
+        return .array(elements)
+    }
+
+    /// The comma-separated elements of an object or an array, `index` at its opening bracket: `element` reads one,
+    /// starting at its first non-blank byte.
+    private mutating func elements(closedBy close: Unicode.Scalar, in container: String,
+                                   _ element: (inout JSONReader) throws(Failure) -> Void) throws(Failure) {
+        index += 1
         skipWhitespace()
-        if current == UInt8(ascii: "]") {
+        if current == UInt8(ascii: close) {
             index += 1
-            return .array(elements)
+            return
         }
         while true {
             skipWhitespace()
-            elements.append(try value())
+            try element(&self)
             skipWhitespace()
             switch current {
             case UInt8(ascii: ","): index += 1
-            case UInt8(ascii: "]"):
+            case UInt8(ascii: close):
                 index += 1
-                return .array(elements)
-            case nil: throw failure("the JSON ends inside an array")
-            default: throw failure("',' or ']' expected in an array")
+                return
+            case nil: throw failure("the JSON ends inside \(container)")
+            default: throw failure("',' or '\(close)' expected in \(container)")
             }
         }
     }
@@ -176,40 +169,22 @@ struct JSONReader {
 
     private static func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
 
-    /// A quoted string; `index` is at its opening quote.
+    /// A quoted string; `index` is at its opening quote. Runs without escapes are checked for control characters and
+    /// handed to String whole (the usual string is one run).
     private mutating func string() throws(Failure) -> String {
         index += 1
-        let start = index
-        // The common case: no escapes. The bytes are checked once for the closing quote and control characters and
-        // handed to String whole.
-        while let byte = current, byte != UInt8(ascii: "\""), byte != UInt8(ascii: "\\") {
-            guard byte >= 0x20 else { throw failure("a control character must be escaped in a string") }
-            index += 1
-        }
-        guard let stop = current else { throw failure("the JSON ends inside a string") }
-        var text = try utf8(start..<index)
-        if stop == UInt8(ascii: "\"") {
-            index += 1
-            return text
-        }
-        // Escapes: the rest piece by piece.
+        var text = ""
         while true {
-            guard let byte = current else { throw failure("the JSON ends inside a string") }
-            switch byte {
-            case UInt8(ascii: "\""):
+            let run = index
+            while let byte = current, byte != UInt8(ascii: "\""), byte != UInt8(ascii: "\\") {
+                guard byte >= 0x20 else { throw failure("a control character must be escaped in a string") }
                 index += 1
-                return text
-            case UInt8(ascii: "\\"):
-                index += 1
-                text.unicodeScalars.append(try escape())
-            default:
-                let run = index
-                while let next = current, next != UInt8(ascii: "\""), next != UInt8(ascii: "\\") {
-                    guard next >= 0x20 else { throw failure("a control character must be escaped in a string") }
-                    index += 1
-                }
-                text += try utf8(run..<index)
             }
+            if index > run { text += try utf8(run..<index) }
+            guard let stop = current else { throw failure("the JSON ends inside a string") }
+            index += 1
+            if stop == UInt8(ascii: "\"") { return text }
+            text.unicodeScalars.append(try escape())
         }
     }
 

@@ -12,7 +12,7 @@ import Testing
              "messageId": "<abc@acme.example>", "date": "2026-03-29T23:30:00+02:00", "returnPath": "<carla@acme.example>",
              "headers": {"References": "<x@acme.example> <y@acme.example>", "Auto-Submitted": "no"}, "text": "Bitte rufen Sie zurück"}
             """
-        let message = try InboundMessage.parse(json: Data(body.utf8))
+        let message = try InboundMessage.parse(json: Array(body.utf8))
         #expect(message.from == "carla@acme.example")
         #expect(message.returnPath == "carla@acme.example")
         #expect(message.to == ["support@our-team.example"])
@@ -23,7 +23,7 @@ import Testing
         #expect(message.header("auto-submitted") == "no")
         // The headers in the body's order.
         #expect(message.headers.map(\.name) == ["References", "Auto-Submitted"])
-        let pairs = try InboundMessage.parse(json: Data(#"{"from":"a@b.example","headers":[["List-Id","<l.example>"]]}"#.utf8))
+        let pairs = try InboundMessage.parse(json: Array(#"{"from":"a@b.example","headers":[["List-Id","<l.example>"]]}"#.utf8))
         #expect(pairs.hasHeader(prefix: "list-"))
     }
 
@@ -40,7 +40,7 @@ import Testing
         (#"{"from": "a@b.example", "headers": [["X"]]}"#, "'headers' as a list holds [name, value] pairs of strings"),
     ])
     func malformedJSONIsRefusedWithAReason(body: String, reason: String) {
-        #expect(throws: AfterHoursError.invalid(reason)) { try InboundMessage.parse(json: Data(body.utf8)) }
+        #expect(throws: AfterHoursError.invalid(reason)) { try InboundMessage.parse(json: Array(body.utf8)) }
     }
 
     @Test func aRawMessageWithEncodedWordsAndABrokenLine() throws {
@@ -78,7 +78,7 @@ import Testing
         for _ in 0..<3000 {
             let length = Int.random(in: 0..<200, using: &generator)
             let bytes = (0..<length).map { _ in alphabet.randomElement(using: &generator)! }
-            _ = try? InboundMessage.parse(json: Data(bytes))
+            _ = try? InboundMessage.parse(json: bytes)
             _ = try? InboundMessage.parse(rfc5322: bytes)
         }
     }

@@ -180,7 +180,7 @@ struct ResponderTests {
         try team.database.capture(CapturedActivity(kind: .email, sourceKey: "mail:offer.1@ours.example", occurredAt: team.now, agent: .email("alice@ours.example"),
                                                    direction: .outbound, participants: [.email("ivan@acme.example")], subject: "Offer"))
         let json = #"{"from": "ivan.private@gmail.com", "subject": "Re: Offer", "messageId": "<p.1@gmail.com>", "date": "2026-11-24T21:00:00Z", "headers": {"In-Reply-To": "<offer.1@ours.example>"}}"#
-        let message = try InboundMessage.parse(json: Data(json.utf8))
+        let message = try InboundMessage.parse(json: Array(json.utf8))
         #expect(message.inReplyTo == ["offer.1@ours.example"])
         let outcome = try team.responder.handle(message)
         let activity = try #require(try team.database.activity(sourceKey: outcome.message.messageKey))
