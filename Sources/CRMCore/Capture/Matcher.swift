@@ -98,6 +98,7 @@ final class Matcher {
     /// The colleague with that extension, phone or email.
     func colleague(_ kind: UserAddress.Kind, _ value: String) throws -> Int64? {
         if let colleagues { return colleagues[kind.rawValue + ":" + value] }
+        guard remembered != nil else { return try byColleague.fetchInt64(kind.rawValue, value) }
         let key = kind.rawValue + ":" + value
         if let known = remembered?.colleagues[key] { return known }
         let user = try byColleague.fetchInt64(kind.rawValue, value)

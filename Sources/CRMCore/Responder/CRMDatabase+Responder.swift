@@ -24,40 +24,42 @@ extension CRMDatabase {
         // When a message does fail, the whole transaction is rolled back and done again with savepoints, where the
         // failing one is rolled back alone. Deciding twice is safe: a decision reads the store and writes nothing else.
         do {
-            return try writer.write { db in try respond(db, jobs, isolated: false) }
+            return try writer.write { db in try respondAll(db, jobs) }
         } catch is MessageFailed {
-            return try writer.write { db in try respond(db, jobs, isolated: true) }
+            return try writer.write { db in try respondEach(db, jobs) }
         }
     }
 
     /// A message failed in a transaction without savepoints: the batch is done again with them.
     private struct MessageFailed: Error {}
 
-    private func respond(_ db: Database, _ jobs: [ResponderJob], isolated: Bool) throws -> [Result<ResponderOutcome, any Error>] {
+    /// Every message in the transaction itself: the first that fails fails the transaction (``MessageFailed``).
+    private func respondAll(_ db: Database, _ jobs: [ResponderJob]) throws -> [Result<ResponderOutcome, any Error>] {
         let receivedAt = now()
-        // One matcher for every message (making one prepares its statements); a message that fails may leave
-        // pending state in it, so the next one gets a fresh matcher. It remembers its lookups: the sender is looked
-        // up for the decision and again by capture, and nothing here changes colleagues, contacts or domains.
+        // One matcher for every message (making one prepares its statements). It remembers its lookups: the sender is
+        // looked up for the decision and again by capture, and nothing here changes colleagues, contacts or domains.
+        let matcher = try Matcher(policy: policy, db: db, preloadColleagues: false, rememberLookups: true)
+        let templates = TemplateVersions()
+        return try jobs.map { job in
+            do {
+                return .success(try respondOne(db, job, receivedAt: receivedAt, matcher: matcher, templates: templates))
+            } catch {
+                throw MessageFailed()
+            }
+        }
+    }
+
+    /// Each message in a savepoint of its own: one that fails is rolled back alone and reported in its place.
+    private func respondEach(_ db: Database, _ jobs: [ResponderJob]) throws -> [Result<ResponderOutcome, any Error>] {
+        let receivedAt = now()
+        // A message that fails may leave pending state in the matcher, so the next one gets a fresh one.
         var matcher: Matcher?
         let templates = TemplateVersions()
-        var results: [Result<ResponderOutcome, any Error>] = []
-        results.reserveCapacity(jobs.count)
-        guard isolated else {
-            let current = try Matcher(policy: policy, db: db, preloadColleagues: false, rememberLookups: true)
-            for job in jobs {
-                do {
-                    results.append(.success(try respondOne(db, job, receivedAt: receivedAt, matcher: current, templates: templates)))
-                } catch {
-                    throw MessageFailed()
-                }
-            }
-            return results
-        }
         // The savepoint statements prepared once (GRDB's inSavepoint prepares them for every message).
         let savepoint = try db.cachedStatement(sql: "SAVEPOINT responderMessage")
         let release = try db.cachedStatement(sql: "RELEASE SAVEPOINT responderMessage")
         let rollback = try db.cachedStatement(sql: "ROLLBACK TO SAVEPOINT responderMessage")
-        for job in jobs {
+        return jobs.map { job in
             do {
                 let current = try matcher ?? Matcher(policy: policy, db: db, preloadColleagues: false, rememberLookups: true)
                 matcher = current
@@ -65,7 +67,7 @@ extension CRMDatabase {
                 do {
                     let outcome = try respondOne(db, job, receivedAt: receivedAt, matcher: current, templates: templates)
                     try release.execute()
-                    results.append(.success(outcome))
+                    return .success(outcome)
                 } catch {
                     try rollback.execute()
                     try release.execute()
@@ -73,10 +75,9 @@ extension CRMDatabase {
                 }
             } catch {
                 matcher = nil
-                results.append(.failure(error))
+                return .failure(error)
             }
         }
-        return results
     }
 
     private func respondOne(_ db: Database, _ job: ResponderJob, receivedAt: Date, matcher: Matcher, templates: TemplateVersions) throws -> ResponderOutcome {
