@@ -68,6 +68,10 @@ public enum OpenLoopLoad {
         return collected.withLock { Result(latencies: $0.latencies.sorted(), elapsed: end - start, errors: $0.errors) }
     }
 
+    /// glibc's `ppoll` (poll with a nanosecond timeout), which the Glibc module does not export (`_GNU_SOURCE`).
+    private static let ppoll = unsafeBitCast(dlsym(UnsafeMutableRawPointer(bitPattern: 0), "ppoll")!,
+        to: (@convention(c) (UnsafeMutablePointer<pollfd>?, nfds_t, UnsafePointer<timespec>?, UnsafeRawPointer?) -> Int32).self)
+
     private static func drive(port: Int, connections: Int, requests: [[UInt8]], indices: [Int], due: (Int) -> ContinuousClock.Instant,
                               expectedStatus: Int) -> (latencies: [Duration], errors: Int) {
         var sockets = (0..<connections).compactMap { _ in Socket(port: port) }
@@ -94,15 +98,15 @@ public enum OpenLoopLoad {
                 }
                 next += 1
             }
-            let waitFor: Int32
+            // Wake at the next request's due time to the microsecond: poll's timeout is whole milliseconds, and sent
+            // requests up to 1 ms late, which counted as the server's latency.
+            var waitFor = timespec(tv_sec: 1, tv_nsec: 0)
             if next < indices.count, inFlight.contains(where: { $0 == nil }) {
-                let until = due(indices[next]) - ContinuousClock.now
-                waitFor = until <= .zero ? 0 : Int32(max(0, min(1000, (until.seconds * 1000).rounded(.up))))
-            } else {
-                waitFor = 1000
+                let until = max(.zero, due(indices[next]) - ContinuousClock.now)
+                waitFor = timespec(tv_sec: Int(until.components.seconds), tv_nsec: Int(until.components.attoseconds / 1_000_000_000))
             }
             var descriptors = sockets.indices.map { pollfd(fd: sockets[$0].fd, events: inFlight[$0] == nil ? 0 : Int16(POLLIN), revents: 0) }
-            let ready = poll(&descriptors, nfds_t(descriptors.count), waitFor)
+            let ready = Self.ppoll(&descriptors, nfds_t(descriptors.count), &waitFor, nil)
             guard ready > 0 else { continue }
             for index in descriptors.indices where descriptors[index].revents != 0 {
                 guard let sent = inFlight[index] else { continue }
@@ -209,3 +213,4 @@ public enum OpenLoopLoad {
         }
     }
 }
+

@@ -2,7 +2,7 @@
 // - `ResponderProfile N`: N requests one at a time through `InboundWebhook.receive`, no HTTP;
 // - `ResponderProfile N open RATE`: N requests over loopback HTTP at RATE per second (open loop, 32 connections), as
 //   the benchmark target sends them; prints the rate achieved and the latency percentiles; with `SAMPLES=K`, K runs of
-//   N/K requests as the benchmark target's samples are, each run's p99, their median, and the process's CPU time per
+//   N/K requests as the benchmark target's samples are (after one more, as its warm-up), each run's p99, their median, and the process's CPU time per
 //   request (user + system, the load's threads included: steadier than any latency on a shared machine);
 // - `ResponderProfile N serve FILE`: writes N signed requests to FILE (one per line: timestamp, signature, body,
 //   tab-separated), serves the webhook on loopback (the port is in the log line), for
@@ -26,10 +26,11 @@ case "serve":
 case "open":
     let rate = Double(arguments.count > 2 ? arguments[2] : "") ?? 5000
     let port = try await fixture.server().port
-    let requests = bodies.map {
-        OpenLoopLoad.encode(path: "/hooks/inbound", headers: [("Content-Type", "application/json"), (WebhookSignature.timestampHeader, $0.timestamp),
-                                                               (WebhookSignature.signatureHeader, $0.signature)], body: $0.bytes)
+    func request(_ body: ResponderFixture.Body) -> [UInt8] {
+        OpenLoopLoad.encode(path: "/hooks/inbound", headers: [("Content-Type", "application/json"), (WebhookSignature.timestampHeader, body.timestamp),
+                                                               (WebhookSignature.signatureHeader, body.signature)], body: body.bytes)
     }
+    let requests = bodies.map(request)
     if let samples = ProcessInfo.processInfo.environment["SAMPLES"].flatMap(Int.init) {
         // As the benchmark target measures: `samples` runs of count/samples requests each, a p99 per run, their median.
         let size = count / max(1, samples)
@@ -40,6 +41,9 @@ case "open":
             getrusage(RUSAGE_SELF.rawValue, &usage)
             return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1e6 + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec)
         }
+        // The benchmark target's warm-up sample first (its `warmupIterations: 1`), not counted.
+        let warmUp = (0..<size).map { _ in request(fixture.nextBody()) }
+        _ = await OpenLoopLoad.run(port: port, rate: rate, connections: 32, requests: warmUp, expectedStatus: 202)
         let cpu0 = cpu()
         for s in 0..<samples {
             let r = await OpenLoopLoad.run(port: port, rate: rate, connections: 32, requests: Array(requests[(s * size)..<((s + 1) * size)]), expectedStatus: 202)

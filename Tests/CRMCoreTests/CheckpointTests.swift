@@ -29,6 +29,9 @@ import Testing
         #expect(first.logged > 100 && first.copied == first.logged)
         #expect(try checkpointer.checkpoint().copied == first.logged)  // nothing left to do, nothing lost
         #expect(try database.activities(ActivityFilter(limit: 10_000)).count == 3_000)
+        // The file grew by whole 16 MiB chunks: a sync of a file whose size changed also writes its inode.
+        let size = try #require(try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int)
+        #expect(size > 0 && size % (16 << 20) == 0, "\(size)")
         // The file itself holds everything now: a fresh connection without the log sees every call.
         let copy = directory.appendingPathComponent("copy.sqlite").path
         try FileManager.default.copyItem(atPath: path, toPath: copy)
