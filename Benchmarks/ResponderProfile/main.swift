@@ -2,8 +2,9 @@
 // - `ResponderProfile N`: N requests one at a time through `InboundWebhook.receive`, no HTTP;
 // - `ResponderProfile N open RATE`: N requests over loopback HTTP at RATE per second (open loop, 32 connections), as
 //   the benchmark target sends them; prints the rate achieved and the latency percentiles; with `SAMPLES=K`, K runs of
-//   N/K requests as the benchmark target's samples are (after one more, as its warm-up), each run's p99, their median, and the process's CPU time per
-//   request (user + system, the load's threads included: steadier than any latency on a shared machine);
+//   N/K requests as the benchmark target's samples are (after one more, as its warm-up): each run's p99, their median,
+//   the percentiles of all their requests together, and the process's CPU time per request (user + system, the load's
+//   threads included: steadier than any latency on a shared machine);
 // - `ResponderProfile N serve FILE`: writes N signed requests to FILE (one per line: timestamp, signature, body,
 //   tab-separated), serves the webhook on loopback (the port is in the log line), for
 //   `wrk -t2 -c32 -d10s -s Benchmarks/ResponderProfile/webhook.lua http://127.0.0.1:PORT -- FILE`.
@@ -36,6 +37,7 @@ case "open":
         let size = count / max(1, samples)
         guard samples > 0, size > 0 else { fatalError("SAMPLES must be between 1 and N (\(count))") }
         var p99s: [Double] = []
+        var all: [Duration] = []
         func cpu() -> Double {
             var usage = rusage()
             getrusage(RUSAGE_SELF.rawValue, &usage)
@@ -48,9 +50,13 @@ case "open":
         for s in 0..<samples {
             let r = await OpenLoopLoad.run(port: port, rate: rate, connections: 32, requests: Array(requests[(s * size)..<((s + 1) * size)]), expectedStatus: 202)
             p99s.append(r.percentile(0.99).seconds * 1000)
+            all += r.latencies
         }
         let sorted = p99s.sorted()
         print(String(format: "CPU per request: %.1f µs", (cpu() - cpu0) / Double(size * samples)))
+        all.sort()
+        let whole = { (p: Double) in String(format: "%.1f", all[min(all.count - 1, Int(Double(all.count) * p))].seconds * 1000) }
+        print("all \(all.count) requests: p50 \(whole(0.5)), p90 \(whole(0.9)), p99 \(whole(0.99)), p99.9 \(whole(0.999)), max \(whole(1)) ms")
         print("samples p99 ms: \(p99s.map { String(format: "%.1f", $0) }.joined(separator: " ")); median \(String(format: "%.1f", (sorted[(samples - 1) / 2] + sorted[samples / 2]) / 2))")
         exit(0)
     }
