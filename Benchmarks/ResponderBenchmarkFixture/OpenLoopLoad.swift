@@ -119,6 +119,7 @@ public enum OpenLoopLoad {
                 case .complete(let status):
                     progress = ContinuousClock.now
                     latencies.append(progress - sent)
+                    if let late = LateMarker.threshold, progress - sent > late { LateMarker.write(progress - sent) }
                     if status != expectedStatus { errors += 1 }
                     answered += 1
                     inFlight[index] = nil
@@ -214,3 +215,16 @@ public enum OpenLoopLoad {
     }
 }
 
+/// `TRACE_LATE_MS=N` (investigations only, as root): every answer more than N ms after its due time writes a line to
+/// the kernel tracer's marker file, so that each stall can be found in a trace of the scheduler
+/// (`Benchmarks/ResponderProfile/trace-stalls`).
+enum LateMarker {
+    static let threshold = ProcessInfo.processInfo.environment["TRACE_LATE_MS"].flatMap(Double.init).map { Duration.milliseconds($0) }
+    private static let file = open("/sys/kernel/tracing/trace_marker", O_WRONLY)
+
+    static func write(_ latency: Duration) {
+        guard file >= 0 else { return }
+        var line = "late request: \(latency.seconds) s"
+        line.withUTF8 { _ = Glibc.write(file, $0.baseAddress, $0.count) }
+    }
+}
