@@ -22,6 +22,12 @@ public enum OpenLoopLoad {
 
         public func percentile(_ p: Double) -> Duration { latencies.isEmpty ? .zero : latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))] }
         public var requestsPerSecond: Double { Double(latencies.count) / elapsed.seconds }
+
+        /// Several runs as one: every request of each, their times added.
+        public static func merged(_ runs: [Result]) -> Result {
+            Result(latencies: runs.flatMap(\.latencies).sorted(), elapsed: runs.reduce(.zero) { $0 + $1.elapsed },
+                   errors: runs.reduce(0) { $0 + $1.errors })
+        }
     }
 
     /// An HTTP/1.1 request, ready to write.

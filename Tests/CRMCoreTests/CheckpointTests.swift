@@ -71,4 +71,33 @@ import Testing
         #expect(logged.indices.dropFirst().contains { logged[$0] < logged[..<$0].max()! }, "\(logged)")
         #expect(try database.activities(ActivityFilter(limit: 1_000_000)).count == batches * 20)
     }
+
+    /// A store file that cannot be synced (here: removed under the daemon) fails the rewind with a message naming the
+    /// file and the system's reason, and the writer goes on.
+    @Test func aRewindThatCannotSyncTheFileSaysWhichAndWhy() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("crm-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("crm.sqlite").path
+        let database = try CRMDatabase.open(path: path, policy: try MatchingPolicy(defaultCountry: "DE"), checkpointing: .background)
+        let admin = try database.addUser(name: "Ada", email: "ada@ours.example", role: .admin, actorId: nil).id!
+        _ = try database.addUser(name: "Alice", email: "alice@ours.example", role: .agent, extensions: ["201"], actorId: admin)
+        func calls(_ batch: Int) -> [CapturedActivity] {
+            (0..<200).map { n in
+                CapturedActivity(kind: .call, sourceKey: "pbx:\(batch)-\(n)", occurredAt: Date(timeIntervalSince1970: 1_767_300_000 + Double(n)),
+                                 agent: .extension("201"), direction: .inbound, participants: [.phone("+49 30 \(1_000_000 + batch * 1_000 + n)")])
+            }
+        }
+        try database.capture(calls(0))
+        let checkpointer = try WALCheckpointer(database: database, restartAfterPages: 10)
+        try FileManager.default.removeItem(atPath: path)
+
+        #expect {
+            try checkpointer.checkpoint()
+        } throws: { error in
+            "\(error)" == "could not open the store file \(path) to rewind its log: No such file or directory"
+        }
+        // The writer's connection (already open) goes on; a new connection could not open the removed file.
+        try database.capture(calls(1))
+        #expect(try database.writer.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM activity") } == 400)
+    }
 }

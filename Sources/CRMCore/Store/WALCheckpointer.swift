@@ -98,10 +98,10 @@ public final class WALCheckpointer: Sendable {
     /// `fdatasync`, as SQLite syncs: the data and the size, not the times (`fsync` wrote the inode on every call, and
     /// the writer's own sync of the file then waited for that write).
     private func syncDatabaseFile() throws {
-        let descriptor = open(queue.path, O_WRONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: queue.path]) }
+        let descriptor = open(queue.path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw SyncFailure(step: "open", path: queue.path, code: errno) }
         defer { close(descriptor) }
-        guard fdatasync(descriptor) == 0 else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: queue.path]) }
+        guard fdatasync(descriptor) == 0 else { throw SyncFailure(step: "sync", path: queue.path, code: errno) }
     }
 
     private func passive() throws -> (copied: Int, logged: Int) {
@@ -109,6 +109,18 @@ public final class WALCheckpointer: Sendable {
             let row = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(PASSIVE)")
             return (row?[2] ?? 0, row?[1] ?? 0)
         }
+    }
+}
+
+extension WALCheckpointer {
+    /// The database file could not be opened or synced before a rewind: which file, and the system's reason.
+    public struct SyncFailure: Error, CustomStringConvertible {
+        /// "open" or "sync".
+        public let step: String
+        public let path: String
+        public let code: Int32
+
+        public var description: String { "could not \(step) the store file \(path) to rewind its log: \(String(cString: strerror(code)))" }
     }
 }
 
