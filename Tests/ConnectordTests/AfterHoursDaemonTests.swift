@@ -223,6 +223,12 @@ struct AfterHoursDaemonTests {
         #expect(nobody.status == 422 && broken.body != nobody.body)
         let headerless = try await Self.post(daemon, Array("no header here".utf8), contentType: "message/rfc822")
         #expect(headerless.status == 422)
+        // Nesting, read on the server's own threads: as deep as allowed is read (and is no object), deeper is refused
+        // where it goes too deep.
+        let deepest = try await Self.post(daemon, Array((String(repeating: "[", count: 512) + String(repeating: "]", count: 512)).utf8))
+        #expect(deepest.status == 422 && deepest.json["error"] as? String == "the body is not a JSON object")
+        let tooDeep = try await Self.post(daemon, Array(String(repeating: "[", count: 600).utf8))
+        #expect(tooDeep.status == 422 && tooDeep.json["error"] as? String == "the body is not JSON: nested deeper than 512 levels at byte 512")
 
         // Property: whatever arrives, the answer is a 2xx or a 4xx, promptly.
         var generator = SystemRandomNumberGenerator()
